@@ -1,0 +1,113 @@
+"""One config object for an experiment, and the named presets.
+
+Every field is plain data, so a config prints, hashes (the result cache is keyed by it) and
+round-trips through JSON. Presets are starting points; override any field with
+``W2SConfig.from_preset("default", seeds=5)`` or ``w2s-edu run --preset default --seeds 5``.
+
+CPU notes: on a 2-core laptop keep ``max_length`` short (statements are ~15 tokens), use the
+fast path ``train_layers`` for BERT-style students (the frozen lower layers are run once and
+cached), and run one experiment at a time (two torch processes on 2 cores slow each other ~5x).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import asdict, dataclass, field
+
+MODES = ("probe", "finetune")
+
+
+@dataclass
+class W2SConfig:
+    # --- what to run
+    task: str = "cities"
+    weak: str = "minilm-l1"
+    strong: str = "minilm-l6"
+    losses: list[str] = field(default_factory=lambda: ["xent"])
+    seeds: list[int] = field(default_factory=lambda: [0, 1, 2])
+    # --- how the models train: `mode` for the strong student and ceiling, `weak_mode` for the
+    # supervisor (None: same as mode). probe = frozen backbone + linear head; finetune = train it.
+    mode: str = "finetune"
+    weak_mode: str | None = "probe"
+    train_layers: int | None = None  # finetune only the top k blocks (None: all)
+    # --- data: sizes of the three disjoint parts, and text length in tokens
+    n_train_weak: int = 2000
+    n_train_strong: int = 2000
+    n_test: int = 2000
+    max_length: int = 32
+    task_seed: int = 0  # which statements the task generator draws (the splits vary with `seeds`)
+    # --- finetuning
+    epochs: float = 2.0
+    lr: float = 5e-5
+    batch_size: int = 32
+    micro_batch_size: int | None = None
+    # --- probes (a linear head on cached features trains in seconds)
+    probe_epochs: float = 20.0
+    probe_lr: float = 1e-2
+    probe_batch_size: int = 64
+    probe_weight_decay: float = 1e-2
+    # --- losses
+    aux_coef: float = 0.25  # logconf: the paper used 0.75 at scale; 0.25 is safer at small gaps
+    logconf_warmup_frac: float = 0.2
+    product_alpha: float = 1.0
+    product_beta: float = 1.0
+    # --- where it runs
+    device: str | None = None  # None: cuda, then mps, then cpu
+    show_progress: bool = True
+
+    def __post_init__(self) -> None:
+        if isinstance(self.losses, str):
+            self.losses = [s.strip() for s in self.losses.split(",") if s.strip()]
+        if isinstance(self.seeds, int):
+            if self.seeds < 1:
+                raise ValueError(f"seeds must be a positive count or a list of seeds, got {self.seeds}.")
+            self.seeds = list(range(self.seeds))
+        self.seeds = [int(s) for s in self.seeds]
+        self.losses = list(self.losses)
+        for name, value in (("mode", self.mode), ("weak_mode", self.weak_mode or self.mode)):
+            if value not in MODES:
+                raise ValueError(f"{name} must be one of {', '.join(MODES)}; got {value!r}.")
+        from .losses import LOSSES
+
+        bad = [name for name in self.losses if name not in LOSSES]
+        if bad or not self.losses:
+            raise ValueError(f"Unknown loss {', '.join(bad) or '(none given)'}; choose from {', '.join(LOSSES)}.")
+        for name in ("n_train_weak", "n_train_strong", "n_test", "max_length", "batch_size"):
+            if int(getattr(self, name)) < 1:
+                raise ValueError(f"{name} must be a positive integer, got {getattr(self, name)}.")
+
+    @property
+    def loss_kwargs(self) -> dict[str, dict]:
+        return {
+            "xent": {},
+            "logconf": {"aux_coef": self.aux_coef, "warmup_frac": self.logconf_warmup_frac},
+            "product": {"alpha": self.product_alpha, "beta": self.product_beta},
+        }
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def replace(self, **changes) -> "W2SConfig":
+        return dataclasses.replace(self, **changes)
+
+    @classmethod
+    def from_preset(cls, name: str = "default", **overrides) -> "W2SConfig":
+        if name not in PRESETS:
+            raise ValueError(f"Unknown preset {name!r}; choose from {', '.join(PRESETS)}.")
+        fields = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(overrides) - fields)
+        if unknown:
+            raise ValueError(f"Unknown config field(s) {', '.join(unknown)}; fields are: {', '.join(sorted(fields))}.")
+        return cls(**{**PRESETS[name], **{k: v for k, v in overrides.items() if v is not None}})
+
+
+PRESETS: dict[str, dict] = {
+    # The embedded default: chosen by measurement (README, "Choosing the default").
+    "default": {},
+    # A first look in well under a minute: probes only, one seed.
+    "quick": {"mode": "probe", "weak_mode": "probe", "weak": "minilm-l1", "strong": "minilm-l6",
+              "seeds": [0], "n_train_weak": 1000, "n_train_strong": 1000, "n_test": 1000},
+    # Tiny sizes for tests and notebooks' SMOKE mode.
+    "smoke": {"seeds": [0], "n_train_weak": 64, "n_train_strong": 64, "n_test": 64, "epochs": 1.0,
+              "probe_epochs": 5.0, "train_layers": 1},
+}

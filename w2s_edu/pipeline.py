@@ -1,0 +1,226 @@
+"""The weak-to-strong pipeline: weak model -> weak labels -> strong student, beside the ceiling.
+
+For each seed:
+
+1. split the task into ``train_weak``, ``train_strong`` and ``test`` (disjoint, balanced);
+2. train the **weak** supervisor on ``train_weak`` ground truth;
+3. label ``train_strong`` with the weak model's *soft* predictions (probabilities);
+4. train the **strong ceiling** on ``train_weak`` ground truth (what the strong model can do);
+5. train the **strong student** on the weak labels, once per loss (xent, logconf, product);
+6. measure everything on ``test``: accuracies, PGR, agreement with the supervisor.
+
+Every trained model's predictions are cached on disk under a key built from everything that
+determined them (model, mode, hyperparameters, seed, the exact training examples, where the labels
+came from), written atomically. A rerun resumes where an interrupted one stopped, and a sweep over
+many weak x strong pairs trains each weak model once.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from . import cache
+from .config import W2SConfig
+from .features import Inputs, frozen_inputs
+from .metrics import PGRUndefinedWarning, accuracy, agreement_by_supervisor, auroc, bootstrap_pgr_ci, pgr
+from .models import (
+    LinearProbe,
+    TopLayersClassifier,
+    TransformerClassifier,
+    can_cache_trunk,
+    fresh_backbone,
+    load_backbone,
+    resolve_model,
+)
+from .results import W2SResult
+from .splits import split_task
+from .tasks import get_task
+from .training import TrainConfig, pick_device, predict_proba, train_classifier
+
+
+class ModelRole:
+    """One (model, mode) pair: knows its input kind, builds fresh classifiers, encodes texts."""
+
+    def __init__(self, name: str, mode: str, cfg: W2SConfig):
+        self.name, self.mode, self.cfg = name, mode, cfg
+        self.spec = resolve_model(name)
+        backbone, _ = load_backbone(self.spec)
+        self.hidden_size = backbone.config.hidden_size
+        k = cfg.train_layers
+        if mode == "probe":
+            self.kind = "features"
+        elif k is not None and can_cache_trunk(backbone) and k < _depth(backbone):
+            self.kind = "hidden"
+        else:
+            self.kind = "tokens"
+        self.train_layers = k if mode == "finetune" else None
+
+    def key(self) -> dict:
+        return {"model": self.spec.path, "layers": self.spec.num_layers, "mode": self.mode,
+                "train_layers": self.train_layers, "max_length": self.cfg.max_length}
+
+    def inputs(self, texts: list[str]) -> Inputs:
+        return frozen_inputs(self.spec, texts, kind=self.kind, train_layers=self.train_layers,
+                             max_length=self.cfg.max_length, device=pick_device(self.cfg.device))
+
+    def new_classifier(self, seed: int):
+        torch.manual_seed(seed)
+        if self.kind == "features":
+            return LinearProbe(self.hidden_size)
+        backbone, _ = load_backbone(self.spec)
+        if self.kind == "hidden":
+            return TopLayersClassifier(backbone, self.train_layers)
+        return TransformerClassifier(fresh_backbone(self.spec)[0], self.train_layers)
+
+    def train_config(self, loss: str, seed: int) -> TrainConfig:
+        c = self.cfg
+        if self.mode == "probe":
+            return TrainConfig(epochs=c.probe_epochs, lr=c.probe_lr, batch_size=c.probe_batch_size,
+                               weight_decay=c.probe_weight_decay, loss=loss,
+                               loss_kwargs=c.loss_kwargs[loss], seed=seed, device=c.device)
+        return TrainConfig(epochs=c.epochs, lr=c.lr, batch_size=c.batch_size,
+                           micro_batch_size=c.micro_batch_size, loss=loss,
+                           loss_kwargs=c.loss_kwargs[loss], seed=seed, device=c.device)
+
+
+def _depth(backbone) -> int:
+    from .models import transformer_layers
+
+    return len(transformer_layers(backbone))
+
+
+def train_and_predict(role: ModelRole, inputs: Inputs, rows: dict[str, np.ndarray], train_split: str,
+                      targets: np.ndarray, loss: str, seed: int, labels_from: str, desc: str) -> dict:
+    """Train a classifier of ``role`` on ``rows[train_split]`` against ``targets`` and return its
+    class probabilities on every split (a dict), reading them from the cache when present."""
+    tcfg = role.train_config(loss, seed)
+    key = cache.stable_hash({
+        "role": role.key(), "train": tcfg.to_dict() | {"device": None}, "seed": seed,
+        "train_rows": cache.stable_hash(rows[train_split].tolist()), "labels_from": labels_from,
+        "eval_rows": {k: cache.stable_hash(v.tolist()) for k, v in rows.items()}, "v": 1,
+    })
+    path = cache.cache_dir("runs") / f"{key}.npz"
+    if path.exists():
+        with np.load(path) as saved:
+            return {"key": key, **{k: saved[k] for k in saved.files}}
+    model = role.new_classifier(seed)
+    history = train_classifier(model, inputs.subset(rows[train_split]), targets, tcfg, desc=desc,
+                               show_progress=role.cfg.show_progress)
+    out = {split: predict_proba(model, inputs.subset(r), device=tcfg.device) for split, r in rows.items()}
+    out["loss_curve"] = np.asarray(history["loss"], dtype=np.float32)
+    cache.atomic_write(path, lambda tmp: np.savez(open(tmp, "wb"), **out))
+    return {"key": key, **out}
+
+
+def _one_hot(labels: np.ndarray) -> np.ndarray:
+    return np.eye(2, dtype=np.float32)[labels]
+
+
+def run_w2s(config: W2SConfig | None = None, **overrides) -> W2SResult:
+    """Run the whole experiment for every seed and loss; returns a :class:`W2SResult`."""
+    cfg = (config or W2SConfig()).replace(**overrides) if overrides else (config or W2SConfig())
+    start = time.time()
+    ds = get_task(cfg.task, seed=cfg.task_seed)
+    splits = {s: split_task(ds, cfg.n_train_weak, cfg.n_train_strong, cfg.n_test, seed=s) for s in cfg.seeds}
+    labels = np.asarray(ds["label"])
+    needed = np.unique(np.concatenate([np.asarray(sp[n]["idx"]) for sp in splits.values() for n in sp]))
+    texts = list(ds.select(needed)["text"])
+    position = {int(i): p for p, i in enumerate(needed)}
+
+    weak = ModelRole(cfg.weak, cfg.weak_mode or cfg.mode, cfg)
+    strong = ModelRole(cfg.strong, cfg.mode, cfg)
+    if weak.key() == strong.key():
+        warnings.warn("The weak and strong models are the same model in the same mode: the ceiling "
+                      "cannot be above the supervisor, so PGR is undefined for this run.", PGRUndefinedWarning)
+    weak_inputs, strong_inputs = weak.inputs(texts), strong.inputs(texts)
+
+    per_seed = []
+    stages = len(cfg.seeds) * (2 + len(cfg.losses))
+    with tqdm(total=stages, desc="weak-to-strong", unit="model", disable=not cfg.show_progress) as bar:
+        for seed in cfg.seeds:
+            sp = splits[seed]
+            idx = {name: np.asarray(sp[name]["idx"]) for name in sp}
+            rows = {name: np.asarray([position[int(i)] for i in v]) for name, v in idx.items()}
+            y = {name: labels[v] for name, v in idx.items()}
+            tag = f"seed {seed}"
+            bar.set_postfix_str(f"{tag}: weak {cfg.weak}")
+            w = train_and_predict(weak, weak_inputs, rows, "train_weak", _one_hot(y["train_weak"]), "xent",
+                                  seed, "ground_truth", f"{tag} weak {cfg.weak}")
+            bar.update()
+            bar.set_postfix_str(f"{tag}: ceiling {cfg.strong}")
+            c = train_and_predict(strong, strong_inputs, rows, "train_weak", _one_hot(y["train_weak"]), "xent",
+                                  seed, "ground_truth", f"{tag} ceiling {cfg.strong}")
+            bar.update()
+            students = {}
+            for loss in cfg.losses:
+                bar.set_postfix_str(f"{tag}: {cfg.strong} on weak labels ({loss})")
+                students[loss] = train_and_predict(strong, strong_inputs, rows, "train_strong",
+                                                   w["train_strong"], loss, seed, w["key"],
+                                                   f"{tag} w2s {loss}")
+                bar.update()
+            per_seed.append(_seed_metrics(seed, y, w, c, students))
+    return _summarize(cfg, per_seed, time.time() - start)
+
+
+def _seed_metrics(seed: int, y: dict, weak: dict, ceiling: dict, students: dict) -> dict:
+    test = y["test"]
+    weak_pred = weak["test"].argmax(1)
+    out = {
+        "seed": seed,
+        "weak_acc": accuracy(weak["test"], test),
+        "weak_auroc": auroc(weak["test"], test),
+        "weak_label_acc": accuracy(weak["train_strong"], y["train_strong"]),
+        "ceiling_acc": accuracy(ceiling["test"], test),
+        "ceiling_auroc": auroc(ceiling["test"], test),
+        "w2s_acc": {}, "w2s_auroc": {}, "agreement": {},
+        "_correct": {"weak": weak_pred == test, "ceiling": ceiling["test"].argmax(1) == test},
+        "_loss_curves": {loss: s["loss_curve"].tolist() for loss, s in students.items()},
+    }
+    for loss, s in students.items():
+        pred = s["test"].argmax(1)
+        out["w2s_acc"][loss] = accuracy(s["test"], test)
+        out["w2s_auroc"][loss] = auroc(s["test"], test)
+        out["agreement"][loss] = agreement_by_supervisor(pred, weak_pred, test)
+        out["_correct"][loss] = pred == test
+    return out
+
+
+def _summarize(cfg: W2SConfig, per_seed: list[dict], seconds: float) -> W2SResult:
+    weak = [p["weak_acc"] for p in per_seed]
+    ceiling = [p["ceiling_acc"] for p in per_seed]
+    w2s = {loss: [p["w2s_acc"][loss] for p in per_seed] for loss in cfg.losses}
+    pgrs = {}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", PGRUndefinedWarning)
+        for loss in cfg.losses:
+            stacked = {k: np.stack([p["_correct"][k] for p in per_seed]).astype(int)
+                       for k in ("weak", "ceiling", loss)}
+            pgrs[loss] = {
+                "mean": pgr(float(np.mean(weak)), float(np.mean(w2s[loss])), float(np.mean(ceiling))),
+                "ci": list(bootstrap_pgr_ci(stacked["weak"], stacked[loss], stacked["ceiling"], seed=0)),
+                "per_seed": [pgr(a, b, c) for a, b, c in zip(weak, w2s[loss], ceiling)],
+            }
+    notes = sorted({str(w.message) for w in caught if issubclass(w.category, PGRUndefinedWarning)})
+    for note in notes[:1]:
+        warnings.warn(note, PGRUndefinedWarning, stacklevel=3)
+    details = [{k: v for k, v in p.items() if not k.startswith("_")} | {"loss_curves": p["_loss_curves"]}
+               for p in per_seed]
+    return W2SResult(config=cfg.to_dict(), seeds=list(cfg.seeds), weak_acc=weak, ceiling_acc=ceiling,
+                     w2s_acc=w2s, pgr=pgrs, seconds=seconds, per_seed=details, notes=notes)
+
+
+def run_sweep(config: W2SConfig, weak_models: list[str], strong_models: list[str]) -> dict:
+    """Every weak x strong pair (weak below strong in the list order is up to you); the cache
+    makes each weak model and each encoded feature set train or encode once."""
+    results = {}
+    for weak in weak_models:
+        for strong in strong_models:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", PGRUndefinedWarning)
+                results[(weak, strong)] = run_w2s(config.replace(weak=weak, strong=strong))
+    return results

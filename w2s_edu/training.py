@@ -1,0 +1,166 @@
+"""Training and inference for any classifier of :mod:`w2s_edu.models`.
+
+One loop serves the weak model, the strong ceiling and the weak-to-strong student: AdamW with a
+linear warmup then cosine decay (``transformers.get_cosine_schedule_with_warmup``), batches split
+into micro-batches when memory is short (gradient accumulation), optional periodic evaluation on a
+validation split with early stopping, a progress bar, and a history of what happened.
+
+Micro-batching keeps the batch semantics of the confidence loss: its threshold is a quantile over
+the *whole* batch. Every loss here is a cross-entropy against a (detached) target built from the
+batch's predictions, so we first compute the whole batch's logits without gradients, build the
+targets once, then run the micro-batches with gradients against those targets.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from .features import Inputs, length_sorted_batches
+from .losses import compute_loss, loss_targets, xent_loss
+
+
+def pick_device(preference: str | None = None) -> str:
+    """``preference`` if given, else cuda, then Apple's mps, then cpu."""
+    if preference:
+        return preference
+    if torch.cuda.is_available():
+        return "cuda"
+    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        return "mps"
+    return "cpu"
+
+
+@dataclass
+class TrainConfig:
+    """Hyperparameters of one training run. CPU-friendly defaults; see README for GPU settings."""
+
+    epochs: float = 2.0
+    lr: float = 5e-5
+    batch_size: int = 32
+    micro_batch_size: int | None = None  # None: the whole batch at once
+    weight_decay: float = 0.0
+    lr_warmup_frac: float = 0.1  # of all steps, for the learning-rate schedule
+    max_grad_norm: float | None = 1.0
+    loss: str = "xent"
+    loss_kwargs: dict = field(default_factory=dict)  # e.g. {"aux_coef": 0.25, "warmup_frac": 0.2}
+    eval_every: int | None = None  # steps between validation evaluations (None: never)
+    patience: int | None = None  # evaluations without improvement before stopping early
+    seed: int = 0
+    device: str | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _to(batch: dict, device: str) -> dict:
+    return {k: v.to(device, non_blocking=True) for k, v in batch.items()}
+
+
+@torch.no_grad()
+def predict_proba(model, inputs: Inputs, batch_size: int = 256, device: str | None = None) -> np.ndarray:
+    """Class probabilities (N, 2) for every example, computed in length-sorted batches."""
+    device = pick_device(device)
+    model.to(device).eval()
+    out = torch.empty(len(inputs), 2)
+    for idx in length_sorted_batches(inputs.lengths(), batch_size):
+        out[idx] = torch.softmax(model(_to(inputs.batch(idx), device)).float(), dim=-1).cpu()
+    return out.numpy()
+
+
+def train_classifier(model, inputs: Inputs, targets, cfg: TrainConfig, *, val: tuple | None = None,
+                     desc: str = "training", show_progress: bool = True) -> dict:
+    """Train ``model`` in place on ``inputs`` against soft ``targets`` (N, 2) with ``cfg.loss``.
+
+    ``val=(inputs, labels)`` enables evaluation every ``cfg.eval_every`` steps; with
+    ``cfg.patience`` the run stops early and the best validation state is restored.
+    Returns the history: per-step loss, and the steps and accuracies of each evaluation.
+    """
+    device = pick_device(cfg.device)
+    targets = torch.as_tensor(np.asarray(targets), dtype=torch.float32)
+    n = len(inputs)
+    if targets.shape != (n, 2):
+        raise ValueError(f"targets must have shape ({n}, 2) to match the inputs, got {tuple(targets.shape)}.")
+    micro = cfg.micro_batch_size or cfg.batch_size
+    if micro > cfg.batch_size or cfg.batch_size % micro:
+        raise ValueError(f"micro_batch_size ({micro}) must divide batch_size ({cfg.batch_size}).")
+    steps_per_epoch = math.ceil(n / cfg.batch_size)
+    total = max(1, round(cfg.epochs * steps_per_epoch))
+
+    torch.manual_seed(cfg.seed)
+    gen = torch.Generator().manual_seed(cfg.seed)
+    model.to(device).train()
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+    from transformers import get_cosine_schedule_with_warmup
+
+    sched = get_cosine_schedule_with_warmup(opt, int(cfg.lr_warmup_frac * total), total)
+    history = {"step": [], "loss": [], "eval_step": [], "eval_acc": [], "stopped_early": False,
+               "best_step": None, "steps": total}
+    best_acc, best_state, waited = -1.0, None, 0
+    batches = [b for _ in range(math.ceil(total / steps_per_epoch))
+               for b in torch.randperm(n, generator=gen).split(cfg.batch_size)][:total]
+    bar = tqdm(range(total), desc=desc, leave=False, unit="step", disable=not show_progress)
+    for step in bar:
+        idx = batches[step]
+        step_frac = step / total
+        batch_t = targets[idx].to(device)
+        if micro >= len(idx):
+            loss = compute_loss(cfg.loss, model(_to(inputs.batch(idx), device)), batch_t, step_frac,
+                                **cfg.loss_kwargs)
+            _check_finite(loss, step, total, cfg)
+            loss.backward()
+        else:
+            chunks = idx.split(micro)
+            if cfg.loss != "xent":  # whole-batch targets first (the confidence threshold needs them)
+                with torch.no_grad():
+                    logits = torch.cat([model(_to(inputs.batch(c), device)) for c in chunks])
+                batch_t = loss_targets(cfg.loss, logits, batch_t, step_frac, **cfg.loss_kwargs)
+            loss = 0.0
+            for i, c in enumerate(chunks):
+                part = xent_loss(model(_to(inputs.batch(c), device)), batch_t[i * micro: i * micro + len(c)])
+                _check_finite(part, step, total, cfg)
+                (part * len(c) / len(idx)).backward()
+                loss += part.item() * len(c) / len(idx)
+            loss = torch.tensor(loss)
+        if cfg.max_grad_norm:
+            torch.nn.utils.clip_grad_norm_(params, cfg.max_grad_norm)
+        opt.step()
+        sched.step()
+        opt.zero_grad(set_to_none=True)
+        history["step"].append(step)
+        history["loss"].append(float(loss))
+        bar.set_postfix(loss=f"{float(loss):.3f}")
+        if val is not None and cfg.eval_every and ((step + 1) % cfg.eval_every == 0 or step + 1 == total):
+            acc = float((predict_proba(model, val[0], device=device).argmax(1) == np.asarray(val[1])).mean())
+            model.train()
+            history["eval_step"].append(step + 1)
+            history["eval_acc"].append(acc)
+            if acc > best_acc:
+                best_acc, waited, history["best_step"] = acc, 0, step + 1
+                if cfg.patience is not None:
+                    best_state = copy.deepcopy(model.state_dict())
+            else:
+                waited += 1
+                if cfg.patience is not None and waited >= cfg.patience:
+                    history["stopped_early"] = True
+                    break
+    bar.close()
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    model.eval()
+    return history
+
+
+def _check_finite(loss: torch.Tensor, step: int, total: int, cfg: TrainConfig) -> None:
+    if not torch.isfinite(loss):
+        raise FloatingPointError(
+            f"The training loss became {float(loss)} at step {step + 1} of {total} (loss={cfg.loss}, "
+            f"lr={cfg.lr}). Training stopped. Try a lower learning rate (for example lr={cfg.lr / 10:g}) "
+            "or check the inputs for NaNs."
+        )
