@@ -1,3 +1,25 @@
-"""w2s-edu: weak-to-strong generalization experiments for a course, from a laptop CPU to GPUs."""
+"""w2s-edu: weak-to-strong generalization experiments for a course, from a laptop CPU to GPUs.
+
+    from w2s_edu import W2SConfig, run_w2s
+    result = run_w2s(W2SConfig.from_preset("quick"))
+    print(result.table())
+"""
 
 __version__ = "0.1.0"
+
+_LAZY = {
+    "W2SConfig": "config", "PRESETS": "config", "run_w2s": "pipeline", "run_sweep": "pipeline",
+    "W2SResult": "results", "get_task": "tasks", "list_tasks": "tasks", "split_task": "splits",
+    "pgr": "metrics", "list_models": "models",
+}
+
+
+def __getattr__(name):  # imported on first use, so `import w2s_edu` stays fast
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module 'w2s_edu' has no attribute {name!r}")
+
+
+__all__ = sorted(_LAZY)

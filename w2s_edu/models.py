@@ -197,9 +197,10 @@ def transformer_layers(model) -> nn.ModuleList:
 
 
 def freeze_lower_layers(model, train_layers: int | None) -> None:
-    """Train only the top ``train_layers`` blocks (None or >= depth: train everything)."""
+    """Train only the top ``train_layers`` blocks and the final norm; the embeddings and lower
+    blocks are frozen. ``None`` trains everything, embeddings included."""
     layers = transformer_layers(model)
-    if train_layers is None or train_layers >= len(layers):
+    if train_layers is None:
         model.requires_grad_(True)
         return
     if train_layers < 1:

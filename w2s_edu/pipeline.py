@@ -36,6 +36,7 @@ from .models import (
     fresh_backbone,
     load_backbone,
     resolve_model,
+    transformer_layers,
 )
 from .results import W2SResult
 from .splits import split_task
@@ -51,14 +52,17 @@ class ModelRole:
         self.spec = resolve_model(name)
         backbone, _ = load_backbone(self.spec)
         self.hidden_size = backbone.config.hidden_size
-        k = cfg.train_layers
+        # train_layers=k: the top k blocks train (at most all of them; the embeddings stay frozen);
+        # None: everything trains. BERT-style encoders run their frozen part once (cached).
+        depth = len(transformer_layers(backbone))
+        k = None if cfg.train_layers is None or mode == "probe" else min(cfg.train_layers, depth)
         if mode == "probe":
             self.kind = "features"
-        elif k is not None and can_cache_trunk(backbone) and k < _depth(backbone):
+        elif k is not None and can_cache_trunk(backbone):
             self.kind = "hidden"
         else:
             self.kind = "tokens"
-        self.train_layers = k if mode == "finetune" else None
+        self.train_layers = k
 
     def key(self) -> dict:
         return {"model": self.spec.path, "layers": self.spec.num_layers, "mode": self.mode,
@@ -88,21 +92,16 @@ class ModelRole:
                            loss_kwargs=c.loss_kwargs[loss], seed=seed, device=c.device)
 
 
-def _depth(backbone) -> int:
-    from .models import transformer_layers
-
-    return len(transformer_layers(backbone))
-
-
 def train_and_predict(role: ModelRole, inputs: Inputs, rows: dict[str, np.ndarray], train_split: str,
-                      targets: np.ndarray, loss: str, seed: int, labels_from: str, desc: str) -> dict:
+                      targets: np.ndarray, loss: str, seed: int, labels_from: str, desc: str,
+                      predict_on: tuple[str, ...] = ("test",)) -> dict:
     """Train a classifier of ``role`` on ``rows[train_split]`` against ``targets`` and return its
-    class probabilities on every split (a dict), reading them from the cache when present."""
+    class probabilities on each split of ``predict_on`` (a dict), from the cache when present."""
     tcfg = role.train_config(loss, seed)
     key = cache.stable_hash({
         "role": role.key(), "train": tcfg.to_dict() | {"device": None}, "seed": seed,
         "train_rows": cache.stable_hash(rows[train_split].tolist()), "labels_from": labels_from,
-        "eval_rows": {k: cache.stable_hash(v.tolist()) for k, v in rows.items()}, "v": 1,
+        "eval_rows": {k: cache.stable_hash(rows[k].tolist()) for k in predict_on}, "v": 1,
     })
     path = cache.cache_dir("runs") / f"{key}.npz"
     if path.exists():
@@ -111,7 +110,7 @@ def train_and_predict(role: ModelRole, inputs: Inputs, rows: dict[str, np.ndarra
     model = role.new_classifier(seed)
     history = train_classifier(model, inputs.subset(rows[train_split]), targets, tcfg, desc=desc,
                                show_progress=role.cfg.show_progress)
-    out = {split: predict_proba(model, inputs.subset(r), device=tcfg.device) for split, r in rows.items()}
+    out = {split: predict_proba(model, inputs.subset(rows[split]), device=tcfg.device) for split in predict_on}
     out["loss_curve"] = np.asarray(history["loss"], dtype=np.float32)
     cache.atomic_write(path, lambda tmp: np.savez(open(tmp, "wb"), **out))
     return {"key": key, **out}
@@ -125,7 +124,7 @@ def run_w2s(config: W2SConfig | None = None, **overrides) -> W2SResult:
     """Run the whole experiment for every seed and loss; returns a :class:`W2SResult`."""
     cfg = (config or W2SConfig()).replace(**overrides) if overrides else (config or W2SConfig())
     start = time.time()
-    ds = get_task(cfg.task, seed=cfg.task_seed)
+    ds = get_task(cfg.task, seed=cfg.task_seed, text_column=cfg.text_column, label_column=cfg.label_column)
     splits = {s: split_task(ds, cfg.n_train_weak, cfg.n_train_strong, cfg.n_test, seed=s) for s in cfg.seeds}
     labels = np.asarray(ds["label"])
     needed = np.unique(np.concatenate([np.asarray(sp[n]["idx"]) for sp in splits.values() for n in sp]))
@@ -150,7 +149,7 @@ def run_w2s(config: W2SConfig | None = None, **overrides) -> W2SResult:
             tag = f"seed {seed}"
             bar.set_postfix_str(f"{tag}: weak {cfg.weak}")
             w = train_and_predict(weak, weak_inputs, rows, "train_weak", _one_hot(y["train_weak"]), "xent",
-                                  seed, "ground_truth", f"{tag} weak {cfg.weak}")
+                                  seed, "ground_truth", f"{tag} weak {cfg.weak}", ("train_strong", "test"))
             bar.update()
             bar.set_postfix_str(f"{tag}: ceiling {cfg.strong}")
             c = train_and_predict(strong, strong_inputs, rows, "train_weak", _one_hot(y["train_weak"]), "xent",

@@ -134,8 +134,9 @@ def train_classifier(model, inputs: Inputs, targets, cfg: TrainConfig, *, val: t
         sched.step()
         opt.zero_grad(set_to_none=True)
         history["step"].append(step)
-        history["loss"].append(float(loss))
-        bar.set_postfix(loss=f"{float(loss):.3f}")
+        loss = float(loss.detach())
+        history["loss"].append(loss)
+        bar.set_postfix(loss=f"{loss:.3f}")
         if val is not None and cfg.eval_every and ((step + 1) % cfg.eval_every == 0 or step + 1 == total):
             acc = float((predict_proba(model, val[0], device=device).argmax(1) == np.asarray(val[1])).mean())
             model.train()
@@ -160,7 +161,7 @@ def train_classifier(model, inputs: Inputs, targets, cfg: TrainConfig, *, val: t
 def _check_finite(loss: torch.Tensor, step: int, total: int, cfg: TrainConfig) -> None:
     if not torch.isfinite(loss):
         raise FloatingPointError(
-            f"The training loss became {float(loss)} at step {step + 1} of {total} (loss={cfg.loss}, "
+            f"The training loss became {float(loss.detach())} at step {step + 1} of {total} (loss={cfg.loss}, "
             f"lr={cfg.lr}). Training stopped. Try a lower learning rate (for example lr={cfg.lr / 10:g}) "
             "or check the inputs for NaNs."
         )

@@ -1,0 +1,63 @@
+"""Measure candidate settings for the embedded default (README, "Choosing the default").
+
+    python benchmarks/choose_default.py                 # all candidates, 3 seeds each
+    python benchmarks/choose_default.py --only A,B --seeds 5
+
+Each candidate is a full pipeline run from a cold cache (its own cache folder), so the time is
+what a new user waits. Prints a Markdown table: weak, w2s and ceiling accuracy (mean +- std over
+seeds), PGR with its bootstrap 95% interval, and seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+import warnings
+
+import numpy as np
+
+from w2s_edu.config import W2SConfig
+from w2s_edu.pipeline import run_w2s
+
+CANDIDATES = {
+    "A": dict(task="categories", weak="minilm-l2", strong="minilm-l6"),
+    "B": dict(task="categories", weak="minilm-l3", strong="minilm-l6"),
+    "C": dict(task="categories", weak="minilm-l1", strong="minilm-l6"),
+    "D": dict(task="cities", weak="minilm-l2", strong="minilm-l6"),
+    "E": dict(task="continents", weak="minilm-l2", strong="minilm-l6"),
+    "F": dict(task="categories", weak="minilm-l2", strong="minilm-l6", train_layers=None, lr=1e-4),
+    "Q": dict(task="categories", weak="minilm-l2", strong="minilm-l6", mode="probe"),
+}
+
+
+def ms(values) -> str:
+    v = np.asarray(values)
+    return f"{v.mean():.3f} ± {v.std(ddof=1) if len(v) > 1 else 0:.3f}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--only", default=",".join(CANDIDATES))
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--losses", default="xent,logconf")
+    args = parser.parse_args()
+    warnings.simplefilter("ignore")
+    print("| id | task | weak -> strong (mode) | weak | w2s xent | w2s logconf | ceiling | PGR xent [95% CI] "
+          "| PGR logconf [95% CI] | seconds |\n|---|---|---|---|---|---|---|---|---|---|", flush=True)
+    for cid in args.only.split(","):
+        os.environ["W2S_EDU_CACHE"] = tempfile.mkdtemp(prefix="w2s-cold-")
+        cfg = W2SConfig(seeds=args.seeds, losses=args.losses, show_progress=False, **CANDIDATES[cid])
+        t0 = time.time()
+        r = run_w2s(cfg)
+        cells = [ms(r.weak_acc)] + [ms(r.w2s_acc[k]) if k in r.w2s_acc else "" for k in ("xent", "logconf")]
+        pg = [f"{r.pgr[k]['mean']:.2f} [{r.pgr[k]['ci'][0]:.2f}, {r.pgr[k]['ci'][1]:.2f}]" if k in r.pgr else ""
+              for k in ("xent", "logconf")]
+        mode = f"{cfg.weak_mode} -> {cfg.mode}" + (f", top {cfg.train_layers}" if cfg.mode == "finetune" and cfg.train_layers else "")
+        print(f"| {cid} | {cfg.task} | {cfg.weak} -> {cfg.strong} ({mode}) | {cells[0]} | {cells[1]} | {cells[2]} "
+              f"| {ms(r.ceiling_acc)} | {pg[0]} | {pg[1]} | {time.time() - t0:.0f} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
