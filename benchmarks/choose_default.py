@@ -1,6 +1,6 @@
 """Measure candidate settings for the embedded default (README, "Choosing the default").
 
-    python benchmarks/choose_default.py                 # all candidates, 3 seeds each
+    python benchmarks/choose_default.py                 # all candidates, 3 seeds each (~30 min)
     python benchmarks/choose_default.py --only A,B --seeds 5
 
 Each candidate is a full pipeline run from a cold cache (its own cache folder), so the time is
@@ -21,14 +21,15 @@ import numpy as np
 from w2s_edu.config import W2SConfig
 from w2s_edu.pipeline import run_w2s
 
-CANDIDATES = {
-    "A": dict(task="categories", weak="minilm-l2", strong="minilm-l6"),
-    "B": dict(task="categories", weak="minilm-l3", strong="minilm-l6"),
-    "C": dict(task="categories", weak="minilm-l1", strong="minilm-l6"),
-    "D": dict(task="cities", weak="minilm-l2", strong="minilm-l6"),
-    "E": dict(task="continents", weak="minilm-l2", strong="minilm-l6"),
-    "F": dict(task="categories", weak="minilm-l2", strong="minilm-l6", train_layers=None, lr=1e-4),
-    "Q": dict(task="categories", weak="minilm-l2", strong="minilm-l6", mode="probe"),
+CANDIDATES = {  # overrides of the default W2SConfig (categories, minilm-l2 probe -> minilm-l6)
+    "A (default)": dict(losses="xent,logconf"),
+    "B": dict(train_layers=4),
+    "C": dict(train_layers=None),
+    "D": dict(lr=3e-5),
+    "E": dict(train_layers=3, lr=5e-4),
+    "F": dict(weak="minilm-l3"),
+    "G": dict(task="cities"),
+    "H": dict(mode="probe"),
 }
 
 
@@ -39,22 +40,24 @@ def ms(values) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--only", default=",".join(CANDIDATES))
+    parser.add_argument("--only", default=",".join(c.split()[0] for c in CANDIDATES))
     parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--losses", default="xent,logconf")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     print("| id | task | weak -> strong (mode) | weak | w2s xent | w2s logconf | ceiling | PGR xent [95% CI] "
           "| PGR logconf [95% CI] | seconds |\n|---|---|---|---|---|---|---|---|---|---|", flush=True)
-    for cid in args.only.split(","):
+    chosen = [c for c in CANDIDATES if c.split()[0] in args.only.split(",")]
+    for cid in chosen:
         os.environ["W2S_EDU_CACHE"] = tempfile.mkdtemp(prefix="w2s-cold-")
-        cfg = W2SConfig(seeds=args.seeds, losses=args.losses, show_progress=False, **CANDIDATES[cid])
+        cfg = W2SConfig(**{"seeds": args.seeds, "show_progress": False, **CANDIDATES[cid]})
         t0 = time.time()
         r = run_w2s(cfg)
         cells = [ms(r.weak_acc)] + [ms(r.w2s_acc[k]) if k in r.w2s_acc else "" for k in ("xent", "logconf")]
         pg = [f"{r.pgr[k]['mean']:.2f} [{r.pgr[k]['ci'][0]:.2f}, {r.pgr[k]['ci'][1]:.2f}]" if k in r.pgr else ""
               for k in ("xent", "logconf")]
-        mode = f"{cfg.weak_mode} -> {cfg.mode}" + (f", top {cfg.train_layers}" if cfg.mode == "finetune" and cfg.train_layers else "")
+        mode = f"{cfg.weak_mode} -> {cfg.mode}"
+        if cfg.mode == "finetune":
+            mode += f", {f'top {cfg.train_layers} blocks' if cfg.train_layers else 'all weights'}, lr {cfg.lr:g}"
         print(f"| {cid} | {cfg.task} | {cfg.weak} -> {cfg.strong} ({mode}) | {cells[0]} | {cells[1]} | {cells[2]} "
               f"| {ms(r.ceiling_acc)} | {pg[0]} | {pg[1]} | {time.time() - t0:.0f} |", flush=True)
 

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-import warnings
 
-import numpy as np
 import pytest
 
 from w2s_edu import pipeline
@@ -63,9 +61,9 @@ def test_hub_architectures_run_through_the_same_pipeline(tiny_models, statements
 
 
 def test_finetune_fast_path_and_micro_batches_run(statements_dataset):
-    r = run_w2s(small(task=f"hf:{statements_dataset}", text_column="sentence", mode="finetune", train_layers=1, epochs=1.0,
-                      batch_size=16, micro_batch_size=8, losses=["logconf"], n_train_weak=24,
-                      n_train_strong=24, n_test=24))
+    r = run_w2s(small(task=f"hf:{statements_dataset}", text_column="sentence", mode="finetune",
+                      train_layers=1, epochs=1.0, batch_size=16, micro_batch_size=8, losses=["logconf"],
+                      n_train_weak=24, n_train_strong=24, n_test=24))
     assert 0.0 <= r.w2s_acc["logconf"][0] <= 1.0
 
 

@@ -156,7 +156,8 @@ def frozen_inputs(spec: ModelSpec, texts: list[str], *, kind: str, train_layers:
     if use_cache and path.exists():
         saved = torch.load(path, weights_only=True)
         return Inputs(kind, saved["data"], saved.get("offsets"))
-    desc = f"encoding {len(texts)} texts with {spec.name}" + (f" (first {depth} layers)" if depth else "")
+    part = {None: "", 0: " (embeddings)"}.get(depth, f" (embeddings + first {depth} blocks)")
+    desc = f"encoding {len(texts)} texts with {spec.name}{part}"
     inputs = _encode(model, tokens, kind, depth, batch_size, device, desc)
     if use_cache:
         payload = {"data": inputs.data, **({"offsets": inputs.offsets} if inputs.offsets is not None else {})}

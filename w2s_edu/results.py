@@ -37,11 +37,14 @@ class W2SResult:
 
     def table(self) -> str:
         """A plain-text table: accuracy mean +- std over seeds, and PGR with its 95% interval."""
-        n = len(self.seeds)
-        lines = [f"task={self.config['task']}  weak={self.config['weak']} ({self.config.get('weak_mode') or self.config['mode']})"
-                 f"  strong={self.config['strong']} ({self.config['mode']})  seeds={n}  time={self.seconds:.0f}s",
+        c = self.config
+        lines = [f"task={c['task']}  weak={c['weak']} ({c.get('weak_mode') or c['mode']})  "
+                 f"strong={c['strong']} ({c['mode']})  seeds={len(self.seeds)}  time={self.seconds:.0f}s",
                  f"{'model':<28}{'test accuracy':>18}{'PGR':>9}{'95% CI':>20}"]
-        row = lambda name, vals, p="", ci="": f"{name:<28}{_fmt_ms(*self._ms(vals)):>18}{p:>9}{ci:>20}"
+
+        def row(name, vals, p="", ci=""):
+            return f"{name:<28}{_fmt_ms(*self._ms(vals)):>18}{p:>9}{ci:>20}"
+
         lines.append(row("weak supervisor", self.weak_acc))
         for loss, vals in self.w2s_acc.items():
             g = self.pgr[loss]

@@ -22,8 +22,6 @@ from __future__ import annotations
 import functools
 import os
 import random
-import re
-from collections import defaultdict
 from typing import Callable, NamedTuple
 
 import datasets

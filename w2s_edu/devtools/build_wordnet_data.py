@@ -4,9 +4,9 @@
     python -m w2s_edu.devtools.build_wordnet_data [--wordnet /usr/share/wordnet]
 
 The shipped file lists common, unambiguous English nouns with their WordNet category (the
-"lexicographer file" of every one of their noun senses): a noun qualifies when it is one lowercase
-word and not a proper name (capitalised in WordNet) and its most frequent sense's category holds at least half of its noun
-senses. Each category keeps at most 1,200 nouns, the most common (by SemCor sense-tag counts)
+"lexicographer file" of its senses): a noun qualifies when it is one lowercase word, not a proper
+name (capitalised in WordNet), and its most frequent sense's category holds at least half of its
+noun senses. Each category keeps at most 1,200 nouns, the most common (by SemCor sense-tag counts)
 first. WordNet 3.0 Copyright 2006 by Princeton University; the
 license travels with the data in ``w2s_edu/data/WORDNET_LICENSE``.
 """
