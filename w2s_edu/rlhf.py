@@ -21,16 +21,14 @@ Everything is seeded and runs in well under a second on a CPU.
 
 from __future__ import annotations
 
-import base64
-import contextlib
 import functools
-import io
-import traceback
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+
+from .widgets import plot_panel, single_thread
 
 __all__ = [
     "FEATURES", "TRUE_WEIGHTS", "BLUFF_COST", "sample_responses", "true_quality", "judge_weights", "judge_score",
@@ -41,18 +39,6 @@ __all__ = [
 FEATURES = ("correctness", "helpfulness", "confidence", "length")
 TRUE_WEIGHTS = torch.tensor([1.0, 1.0, 0.0, 0.0])  # true quality = correctness + helpfulness
 BLUFF_COST = 0.5  # correctness lost per unit of bluff
-
-
-@contextlib.contextmanager
-def single_thread():
-    """Run torch on one thread inside the block. These tensors are tiny: on a busy 2-core machine the
-    threads of a parallel op mostly wait for each other, and one thread is often 10x faster."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def _in_single_thread(fn):
@@ -250,25 +236,11 @@ def plot_overoptimisation(blind_spot: float = 0.6, exploit: float = 1.0, max_n: 
     return fig
 
 
-def _figure_output(fig) -> dict:
-    """An Output-widget output holding ``fig`` as a PNG (works in a kernel and headless alike)."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=90)
-    png = base64.b64encode(buf.getvalue()).decode("ascii")
-    return {"output_type": "display_data", "metadata": {},
-            "data": {"image/png": png, "text/plain": "<overoptimisation plot>"}}
-
-
 def overoptimisation_widget(max_ns=(8, 16, 32, 64, 128, 256, 512, 1024), **kwargs):
     """Sliders for the judge's blind spot, the policy's room to exploit and the largest n; each change makes
     one call to :func:`plot_overoptimisation` and redraws. Returns the widget box; ``box.controls`` holds
     the sliders and ``box.output`` the Output widget. Errors are shown in the widget, with the traceback."""
-    try:
-        import ipywidgets as widgets
-    except ImportError as err:
-        raise ImportError("the widget needs ipywidgets: pip install ipywidgets (or the package's `lab` extra); "
-                          "plot_overoptimisation(...) draws the same plot without it") from err
-    import matplotlib.pyplot as plt
+    import ipywidgets as widgets
 
     style, layout = {"description_width": "110px"}, widgets.Layout(width="420px")
     controls = {
@@ -280,20 +252,4 @@ def overoptimisation_widget(max_ns=(8, 16, 32, 64, 128, 256, 512, 1024), **kwarg
                                          description="largest n", continuous_update=False, style=style,
                                          layout=layout),
     }
-    out = widgets.Output()
-
-    def redraw(_change=None):
-        try:
-            fig = plot_overoptimisation(**{k: c.value for k, c in controls.items()}, **kwargs)
-            out.outputs = (_figure_output(fig),)
-            plt.close(fig)
-        except Exception as err:  # shown to the learner, never swallowed
-            out.outputs = ({"output_type": "stream", "name": "stderr",
-                            "text": f"{type(err).__name__}: {err}\n\n{traceback.format_exc()}"},)
-
-    for control in controls.values():
-        control.observe(redraw, names="value")
-    box = widgets.VBox([widgets.VBox(list(controls.values())), out])
-    box.controls, box.output, box.redraw = controls, out, redraw
-    redraw()
-    return box
+    return plot_panel(controls, lambda values: (plot_overoptimisation(**values, **kwargs), "<overoptimisation plot>"))

@@ -15,16 +15,13 @@ model's own soft labels). Everything is seeded, runs on one CPU thread, and take
 
 from __future__ import annotations
 
-import base64
-import contextlib
-import io
-import traceback
 import warnings
 
 import numpy as np
 import torch
 
 from w2s_edu.metrics import PGRUndefinedWarning, accuracy, agreement_by_supervisor, pgr, summarize
+from w2s_edu.widgets import plot_panel, single_thread
 
 N_LATENT, WEAK_FACTORS, STRONG_DIM, WORLD_SEED = 6, 4, 24, 1234
 KINDS = ("random", "systematic")
@@ -78,17 +75,6 @@ def flip_labels(labels, rate: float, seed: int = 0) -> np.ndarray:
     return flipped
 
 
-@contextlib.contextmanager
-def _one_thread():
-    """Run tiny models on one thread: on 2 shared cores this is more than ten times faster than the default."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
 def train_classifier(x, targets, hidden: int = 64, epochs: int = 10, lr: float = 3e-3, batch_size: int = 64,
                      weight_decay: float = 1e-2, seed: int = 0) -> torch.nn.Module:
     """Train a 2-class model on (N, 2) soft ``targets`` with cross-entropy, AdamW and minibatches.
@@ -99,7 +85,7 @@ def train_classifier(x, targets, hidden: int = 64, epochs: int = 10, lr: float =
     """
     x = torch.as_tensor(np.asarray(x, dtype=np.float32))
     targets = torch.as_tensor(np.asarray(targets, dtype=np.float32))
-    with _one_thread(), torch.random.fork_rng(devices=[]):
+    with single_thread(), torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         d = x.shape[1]
         model = (torch.nn.Linear(d, 2) if hidden == 0 else
@@ -119,7 +105,7 @@ def train_classifier(x, targets, hidden: int = 64, epochs: int = 10, lr: float =
 
 def predict_proba(model: torch.nn.Module, x) -> np.ndarray:
     """Class probabilities, shape (N, 2)."""
-    with torch.no_grad(), _one_thread():
+    with torch.no_grad(), single_thread():
         return torch.softmax(model(torch.as_tensor(np.asarray(x, dtype=np.float32))), dim=1).numpy()
 
 
@@ -244,27 +230,10 @@ def weak_supervision_widget(n: int = 2000, seed: int = 0):
     }
     for control in controls.values():
         control.style.description_width = "110px"
-    button = widgets.Button(description="Run again")
-    output = widgets.Output()
 
-    def update(*_):
-        try:
-            fig = Figure(figsize=(4.6, 3.4))
-            ax = fig.subplots()
-            result = plot_noise_experiment(axes=[ax], n=n, seed=seed, **{k: c.value for k, c in controls.items()})
-            buffer = io.BytesIO()
-            fig.savefig(buffer, format="png", dpi=90)
-            text = f"weak {result['weak_acc']:.3f}, ceiling {result['ceiling_acc']:.3f}"
-            data = {"image/png": base64.b64encode(buffer.getvalue()).decode("ascii"), "text/plain": text}
-            output.outputs = ({"output_type": "display_data", "data": data, "metadata": {}},)
-        except Exception as error:  # shown in the widget, with the traceback, never swallowed
-            text = f"Error: {type(error).__name__}: {error}\n\n{traceback.format_exc()}"
-            output.outputs = ({"output_type": "stream", "name": "stderr", "text": text},)
+    def draw(values):
+        fig = Figure(figsize=(4.6, 3.4))
+        result = plot_noise_experiment(axes=[fig.subplots()], n=n, seed=seed, **values)
+        return fig, f"weak {result['weak_acc']:.3f}, ceiling {result['ceiling_acc']:.3f}"
 
-    for control in controls.values():
-        control.observe(update, names="value")
-    button.on_click(update)
-    box = widgets.VBox([*controls.values(), button, output])
-    box.controls, box.button, box.output = controls, button, output
-    update()
-    return box
+    return plot_panel(controls, draw, button="Run again")

@@ -17,7 +17,7 @@ __all__ = ["check_bradley_terry_loss", "check_judge_preference_prob", "check_rew
 
 def _run(fn: Callable, *args, exercise: str, what: str):
     """``fn(*args)``; a stub or a crash becomes an AssertionError that says which call failed."""
-    from w2s_edu.rlhf import single_thread
+    from w2s_edu.widgets import single_thread
 
     try:
         with single_thread():
