@@ -33,7 +33,8 @@ def plot_result(result, ax=None):
         if name in result.pgr:
             p = result.pgr[name]["mean"]
             if p is not None and np.isfinite(p):
-                ax.annotate(f"PGR {p:.2f}", (i, vals.mean()), textcoords="offset points", xytext=(0, 14),
+                top = max(vals.mean() + err, vals.max())  # above the error bar and the seed dots
+                ax.annotate(f"PGR {p:.2f}", (i, top), textcoords="offset points", xytext=(0, 6),
                             ha="center", fontsize=9)
     lo = min(min(v) for v in values)
     ax.set_ylim(max(0.0, lo - 0.08), min(1.0, max(max(v) for v in values) + 0.06))
