@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 import datasets
 
-from .tasks import _half_true, _other, _to_dataset, register_task
+from .tasks import _half_true, _other, _to_dataset, register_task, true_false_statements
 
 #: Cities below this population are not used (about 11k cities remain).
 MIN_CITY_POPULATION = 40_000
@@ -90,17 +90,10 @@ def _cities() -> list[City]:
 def build_cities(seed: int) -> datasets.Dataset:
     rng = random.Random(seed)
     countries = _countries()
-    # Wrong countries are drawn in proportion to how many cities each country has, so the
-    # country named in a false statement looks like one named in a true statement: the country
-    # alone gives no shortcut (uniform draws would make small countries a sign of "false").
-    options = [city.country for city in _cities()]
-    rows = []
-    for city, label in _half_true(_cities(), rng):
-        stated = city.country if label else _other(rng, options, city.country)
-        country = countries[stated]["name"]
-        rows.append(dict(text=f"The city of {city.name} is in {country}.", label=label,
-                         subject=city.name, object=country))
-    return _to_dataset(rows, rng)
+    # Wrong countries are drawn as often as each country is true (uniform draws would make small
+    # countries a sign of "false").
+    pairs = [(city.name, countries[city.country]["name"]) for city in _cities()]
+    return true_false_statements(pairs, lambda city, country: f"The city of {city} is in {country}.", rng)
 
 
 @register_task("continents", "Which continent a city is in: 'The city of Lyon is in Europe.'")
@@ -113,15 +106,8 @@ def build_continents(seed: int) -> datasets.Dataset:
               if _TIMEZONE_CONTINENT.get(city.timezone.split("/")[0],
                                          countries[city.country]["continent"])
               == countries[city.country]["continent"]]
-    # Wrong continents in proportion to the continents' city counts: no shortcut from the name.
-    options = [countries[city.country]["continent"] for city in cities]
-    rows = []
-    for city, label in _half_true(cities, rng):
-        true_continent = countries[city.country]["continent"]
-        continent = true_continent if label else _other(rng, options, true_continent)
-        rows.append(dict(text=f"The city of {city.name} is in {continent}.", label=label,
-                         subject=city.name, object=continent))
-    return _to_dataset(rows, rng)
+    pairs = [(city.name, countries[city.country]["continent"]) for city in cities]
+    return true_false_statements(pairs, lambda city, continent: f"The city of {city} is in {continent}.", rng)
 
 
 @register_task("capitals", "Country capitals: 'Paris is the capital of France.'")

@@ -189,5 +189,20 @@ def _half_true(items: list, rng: random.Random) -> list[tuple[object, int]]:
     return [(item, int(i < n)) for i, item in enumerate(items[: 2 * n])]
 
 
+
+def true_false_statements(pairs: list[tuple[str, str]], render: Callable[[str, str], str],
+                          rng: random.Random) -> datasets.Dataset:
+    """Half true, half false statements about (subject, true object) pairs, each subject once.
+
+    A false statement swaps in another object drawn in proportion to how often each object is the
+    true one, so the object alone gives nothing away. ``render(subject, object)`` writes the text.
+    """
+    options = [obj for _, obj in pairs]
+    rows = []
+    for (subject, obj), label in _half_true(pairs, rng):
+        stated = obj if label else _other(rng, options, obj)
+        rows.append(dict(text=render(subject, stated), label=label, subject=subject, object=stated))
+    return _to_dataset(rows, rng)
+
 # The offline task modules register themselves on import.
 from . import geo_tasks, word_tasks  # noqa: E402,F401

@@ -18,7 +18,7 @@ from importlib import resources
 
 import datasets
 
-from .tasks import _half_true, _other, _to_dataset, register_task
+from .tasks import register_task, true_false_statements
 
 DATA_FILE = "wordnet_categories.tsv.gz"
 
@@ -38,13 +38,5 @@ def _article(word: str) -> str:
 @register_task("categories", "What kind of thing a noun names: 'A rutabaga is a kind of food.' (WordNet)")
 def build_categories(seed: int) -> datasets.Dataset:
     rng = random.Random(seed)
-    nouns = wordnet_nouns()
-    # Wrong categories in proportion to how often each category is true, so the category alone
-    # says nothing about the answer.
-    options = [category for _, category in nouns]
-    rows = []
-    for (word, category), label in _half_true(nouns, rng):
-        stated = category if label else _other(rng, options, category)
-        rows.append(dict(text=f"{_article(word)} {word} is a kind of {stated}.", label=label,
-                         subject=word, object=stated))
-    return _to_dataset(rows, rng)
+    # Wrong categories are drawn as often as each category is true: the category alone says nothing.
+    return true_false_statements(wordnet_nouns(), lambda w, c: f"{_article(w)} {w} is a kind of {c}.", rng)
