@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 
+import numpy as np
 import pytest
 
 from w2s_edu import pipeline
@@ -151,3 +152,30 @@ def test_presets_are_valid_configs():
         W2SConfig.from_preset("fast")
     with pytest.raises(ValueError, match="epochs"):
         W2SConfig.from_preset("default", epoch=3)
+
+
+def test_student_validation_and_early_stopping(monkeypatch):
+    seen = []
+    real = pipeline.train_classifier
+
+    def spy(model, inputs, targets, cfg, **kw):
+        seen.append((kw["desc"], len(inputs), kw.get("val")))
+        return real(model, inputs, targets, cfg, **kw)
+
+    monkeypatch.setattr(pipeline, "train_classifier", spy)
+    cfg = small(val_size=16, eval_every=5, patience=2, probe_epochs=10.0)
+    results = {kind: run_w2s(cfg.replace(val_labels=kind)) for kind in ("weak", "ground_truth")}
+    students = [s for s in seen if "w2s" in s[0]]
+    assert len(students) == 2  # the weak model and the ceiling were trained once and then reused
+    for desc, n, val in students:
+        assert n == 48 - 16 and val is not None and len(val[0]) == 16  # held out, not trained on
+    weak_val, truth_val = students[0][2][1], students[1][2][1]
+    assert not np.array_equal(weak_val, truth_val)  # the weak supervisor gets some of them wrong
+    for r in results.values():
+        curve = r.per_seed[0]["val_curves"]["xent"]
+        assert curve["step"] and len(curve["step"]) == len(curve["acc"])
+        assert all(0.0 <= a <= 1.0 for a in curve["acc"])
+    with pytest.raises(ValueError, match="val_size"):
+        small(val_size=48)
+    with pytest.raises(ValueError, match="val_labels"):
+        small(val_size=8, val_labels="oracle")

@@ -43,6 +43,14 @@ class W2SConfig:
     lr: float = 5e-5
     batch_size: int = 32
     micro_batch_size: int | None = None
+    # --- validation for the student (optional): hold out the last `val_size` examples of
+    # train_strong, evaluate every `eval_every` steps against weak or ground-truth labels, and with
+    # `patience` stop early and keep the best state. Ground truth there is a privilege a real weak
+    # supervisor would not have: compare the two (lesson 05).
+    val_size: int = 0
+    val_labels: str = "weak"  # "weak" or "ground_truth"
+    eval_every: int = 25
+    patience: int | None = None
     # --- probes (a linear head on cached features trains in seconds)
     probe_epochs: float = 60.0
     probe_lr: float = 3e-2
@@ -74,6 +82,11 @@ class W2SConfig:
         bad = [name for name in self.losses if name not in LOSSES]
         if bad or not self.losses:
             raise ValueError(f"Unknown loss {', '.join(bad) or '(none given)'}; choose from {', '.join(LOSSES)}.")
+        if self.val_labels not in ("weak", "ground_truth"):
+            raise ValueError(f"val_labels must be 'weak' or 'ground_truth', got {self.val_labels!r}.")
+        if not 0 <= int(self.val_size) < int(self.n_train_strong):
+            raise ValueError(f"val_size must be between 0 and n_train_strong - 1 ({int(self.n_train_strong) - 1}), "
+                             f"got {self.val_size}.")
         for name in ("n_train_weak", "n_train_strong", "n_test", "max_length", "batch_size"):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"{name} must be a positive integer, got {getattr(self, name)}.")

@@ -81,8 +81,10 @@ class ModelRole:
             return TopLayersClassifier(backbone, self.train_layers)
         return TransformerClassifier(fresh_backbone(self.spec)[0], self.train_layers)
 
-    def train_config(self, loss: str, seed: int) -> TrainConfig:
+    def train_config(self, loss: str, seed: int, validate: bool = False) -> TrainConfig:
         c = self.cfg
+        if validate:
+            return self.train_config(loss, seed).replace(eval_every=c.eval_every, patience=c.patience)
         if self.mode == "probe":
             return TrainConfig(epochs=c.probe_epochs, lr=c.probe_lr, batch_size=c.probe_batch_size,
                                weight_decay=c.probe_weight_decay, loss=loss,
@@ -94,24 +96,31 @@ class ModelRole:
 
 def train_and_predict(role: ModelRole, inputs: Inputs, rows: dict[str, np.ndarray], train_split: str,
                       targets: np.ndarray, loss: str, seed: int, labels_from: str, desc: str,
-                      predict_on: tuple[str, ...] = ("test",)) -> dict:
+                      predict_on: tuple[str, ...] = ("test",), val: tuple | None = None) -> dict:
     """Train a classifier of ``role`` on ``rows[train_split]`` against ``targets`` and return its
-    class probabilities on each split of ``predict_on`` (a dict), from the cache when present."""
-    tcfg = role.train_config(loss, seed)
+    class probabilities on each split of ``predict_on`` (a dict), from the cache when present.
+
+    ``val=(split, labels, labels_from)`` evaluates on ``rows[split]`` during training (early stopping
+    when the config sets ``patience``); the returned ``eval_step``/``eval_acc`` are its curve."""
+    tcfg = role.train_config(loss, seed, validate=val is not None)
     key = cache.stable_hash({
         "role": role.key(), "train": tcfg.to_dict() | {"device": None}, "seed": seed,
         "train_rows": cache.stable_hash(rows[train_split].tolist()), "labels_from": labels_from,
-        "eval_rows": {k: cache.stable_hash(rows[k].tolist()) for k in predict_on}, "v": 1,
+        "eval_rows": {k: cache.stable_hash(rows[k].tolist()) for k in predict_on},
+        "val": None if val is None else [cache.stable_hash(rows[val[0]].tolist()), val[2]], "v": 1,
     })
     path = cache.cache_dir("runs") / f"{key}.npz"
     if path.exists():
         with np.load(path) as saved:
             return {"key": key, **{k: saved[k] for k in saved.files}}
     model = role.new_classifier(seed)
-    history = train_classifier(model, inputs.subset(rows[train_split]), targets, tcfg, desc=desc,
+    val_data = None if val is None else (inputs.subset(rows[val[0]]), val[1])
+    history = train_classifier(model, inputs.subset(rows[train_split]), targets, tcfg, val=val_data, desc=desc,
                                show_progress=role.cfg.show_progress)
     out = {split: predict_proba(model, inputs.subset(rows[split]), device=tcfg.device) for split in predict_on}
     out["loss_curve"] = np.asarray(history["loss"], dtype=np.float32)
+    out["eval_step"] = np.asarray(history["eval_step"], dtype=np.int64)
+    out["eval_acc"] = np.asarray(history["eval_acc"], dtype=np.float32)
     cache.atomic_write(path, lambda tmp: np.savez(open(tmp, "wb"), **out))
     return {"key": key, **out}
 
@@ -144,23 +153,31 @@ def run_w2s(config: W2SConfig | None = None, **overrides) -> W2SResult:
         for seed in cfg.seeds:
             sp = splits[seed]
             idx = {name: np.asarray(sp[name]["idx"]) for name in sp}
+            if cfg.val_size:  # the student's validation examples come out of train_strong
+                idx["val"] = idx["train_strong"][-cfg.val_size:]
+                idx["train_strong"] = idx["train_strong"][:-cfg.val_size]
             rows = {name: np.asarray([position[int(i)] for i in v]) for name, v in idx.items()}
             y = {name: labels[v] for name, v in idx.items()}
             tag = f"seed {seed}"
             bar.set_postfix_str(f"{tag}: weak {cfg.weak}")
             w = train_and_predict(weak, weak_inputs, rows, "train_weak", _one_hot(y["train_weak"]), "xent",
-                                  seed, "ground_truth", f"{tag} weak {cfg.weak}", ("train_strong", "test"))
+                                  seed, "ground_truth", f"{tag} weak {cfg.weak}",
+                                  ("train_strong", "test") + (("val",) if cfg.val_size else ()))
             bar.update()
             bar.set_postfix_str(f"{tag}: ceiling {cfg.strong}")
             c = train_and_predict(strong, strong_inputs, rows, "train_weak", _one_hot(y["train_weak"]), "xent",
                                   seed, "ground_truth", f"{tag} ceiling {cfg.strong}")
             bar.update()
+            val = None
+            if cfg.val_size:
+                val_y = w["val"].argmax(1) if cfg.val_labels == "weak" else y["val"]
+                val = ("val", val_y, w["key"] if cfg.val_labels == "weak" else "ground_truth")
             students = {}
             for loss in cfg.losses:
                 bar.set_postfix_str(f"{tag}: {cfg.strong} on weak labels ({loss})")
                 students[loss] = train_and_predict(strong, strong_inputs, rows, "train_strong",
                                                    w["train_strong"], loss, seed, w["key"],
-                                                   f"{tag} w2s {loss}")
+                                                   f"{tag} w2s {loss}", val=val)
                 bar.update()
             per_seed.append(_seed_metrics(seed, y, w, c, students))
     return _summarize(cfg, per_seed, time.time() - start)
@@ -179,6 +196,8 @@ def _seed_metrics(seed: int, y: dict, weak: dict, ceiling: dict, students: dict)
         "w2s_acc": {}, "w2s_auroc": {}, "agreement": {},
         "_correct": {"weak": weak_pred == test, "ceiling": ceiling["test"].argmax(1) == test},
         "_loss_curves": {loss: s["loss_curve"].tolist() for loss, s in students.items()},
+        "val_curves": {loss: {"step": s["eval_step"].tolist(), "acc": s["eval_acc"].tolist()}
+                       for loss, s in students.items() if len(s.get("eval_step", ()))},
     }
     for loss, s in students.items():
         pred = s["test"].argmax(1)

@@ -14,6 +14,7 @@ targets once, then run the micro-batches with gradients against those targets.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import math
 from dataclasses import asdict, dataclass, field
 
@@ -56,6 +57,9 @@ class TrainConfig:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    def replace(self, **changes) -> "TrainConfig":
+        return dataclasses.replace(self, **changes)
 
 
 def _to(batch: dict, device: str) -> dict:
