@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 import datasets
 
-from .tasks import _half_true, _other, _to_dataset, register_task, true_false_statements
+from .tasks import _half_true, _to_dataset, register_task, true_false_statements
 
 #: Cities below this population are not used (about 11k cities remain).
 MIN_CITY_POPULATION = 40_000
@@ -121,14 +121,8 @@ def build_capitals(seed: int) -> datasets.Dataset:
     # and capitals shared by name (Kingston: Jamaica and Norfolk Island).
     eligible = sorted(code for code, c in countries.items()
                       if c["capital"] and c["capital"] != c["name"] and capital_count[c["capital"]] == 1)
-    capitals = [countries[code]["capital"] for code in eligible]
-    rows = []
-    for code, label in _half_true(eligible, rng):
-        country, capital = countries[code]["name"], countries[code]["capital"]
-        stated = capital if label else _other(rng, capitals, capital)
-        rows.append(dict(text=f"{stated} is the capital of {country}.", label=label,
-                         subject=country, object=stated))
-    return _to_dataset(rows, rng)
+    pairs = [(countries[code]["name"], countries[code]["capital"]) for code in eligible]
+    return true_false_statements(pairs, lambda country, capital: f"{capital} is the capital of {country}.", rng)
 
 
 @register_task("borders", "Countries sharing a land border: 'France borders Spain.'")
