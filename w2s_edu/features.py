@@ -140,9 +140,8 @@ def frozen_inputs(spec: ModelSpec, texts: list[str], *, kind: str, train_layers:
     ``train_layers`` blocks; ``kind="tokens"`` only tokenizes.
     """
     model, tokenizer = load_backbone(spec)
-    tokens = tokenize(tokenizer, texts, max_length)
     if kind == "tokens":
-        return tokens
+        return tokenize(tokenizer, texts, max_length)
     depth = None
     if kind == "hidden":
         if not can_cache_trunk(model):
@@ -158,7 +157,7 @@ def frozen_inputs(spec: ModelSpec, texts: list[str], *, kind: str, train_layers:
         return Inputs(kind, saved["data"], saved.get("offsets"))
     part = {None: "", 0: " (embeddings)"}.get(depth, f" (embeddings + first {depth} blocks)")
     desc = f"encoding {len(texts)} texts with {spec.name}{part}"
-    inputs = _encode(model, tokens, kind, depth, batch_size, device, desc)
+    inputs = _encode(model, tokenize(tokenizer, texts, max_length), kind, depth, batch_size, device, desc)
     if use_cache:
         payload = {"data": inputs.data, **({"offsets": inputs.offsets} if inputs.offsets is not None else {})}
         cache.atomic_write(path, lambda tmp: torch.save(payload, tmp))
