@@ -16,9 +16,9 @@ import tempfile
 import time
 import warnings
 
-import numpy as np
 
 from w2s_edu.config import W2SConfig
+from w2s_edu.metrics import summarize
 from w2s_edu.pipeline import run_w2s
 
 CANDIDATES = {  # overrides of the default W2SConfig (categories, minilm-l2 probe -> minilm-l6)
@@ -34,8 +34,8 @@ CANDIDATES = {  # overrides of the default W2SConfig (categories, minilm-l2 prob
 
 
 def ms(values) -> str:
-    v = np.asarray(values)
-    return f"{v.mean():.3f} ± {v.std(ddof=1) if len(v) > 1 else 0:.3f}"
+    s = summarize(values)
+    return f"{s['mean']:.3f} ± {s['std']:.3f}"
 
 
 def main() -> None:

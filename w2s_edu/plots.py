@@ -6,6 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .metrics import summarize
+
 COLORS = {"weak": "#9e9e9e", "ceiling": "#1f4e79", "xent": "#e07b39", "logconf": "#3a9d5d", "product": "#8e5ea2"}
 
 
@@ -26,14 +28,14 @@ def plot_result(result, ax=None):
     values = [result.weak_acc] + list(result.w2s_acc.values()) + [result.ceiling_acc]
     labels = ["weak\nsupervisor"] + [f"w2s\n({k})" for k in result.w2s_acc] + ["strong\nceiling"]
     for i, (name, vals) in enumerate(zip(names, values)):
-        vals = np.asarray(vals, dtype=float)
-        err = vals.std(ddof=1) if len(vals) > 1 else 0.0
-        ax.bar(i, vals.mean(), yerr=err, color=COLORS.get(name, "#e07b39"), capsize=4, alpha=0.9)
+        vals, spread = np.asarray(vals, dtype=float), summarize(vals)
+        err = spread["std"]
+        ax.bar(i, spread["mean"], yerr=err, color=COLORS.get(name, "#e07b39"), capsize=4, alpha=0.9)
         ax.scatter(np.full(len(vals), i), vals, color="black", s=10, zorder=3)
         if name in result.pgr:
             p = result.pgr[name]["mean"]
             if p is not None and np.isfinite(p):
-                top = max(vals.mean() + err, vals.max())  # above the error bar and the seed dots
+                top = max(spread["mean"] + err, vals.max())  # above the error bar and the seed dots
                 ax.annotate(f"PGR {p:.2f}", (i, top), textcoords="offset points", xytext=(0, 6),
                             ha="center", fontsize=9)
     lo = min(min(v) for v in values)

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from . import cache
+from .metrics import summarize
 
 
 @dataclass
@@ -30,11 +31,6 @@ class W2SResult:
     notes: list[str] = field(default_factory=list)
 
     # ------------------------------------------------------------------ summaries
-    @staticmethod
-    def _ms(values) -> tuple[float, float]:
-        v = np.asarray(values, dtype=float)
-        return float(v.mean()), float(v.std(ddof=1)) if len(v) > 1 else 0.0
-
     def table(self) -> str:
         """A plain-text table: accuracy mean +- std over seeds, and PGR with its 95% interval."""
         c = self.config
@@ -43,7 +39,7 @@ class W2SResult:
                  f"{'model':<28}{'test accuracy':>18}{'PGR':>9}{'95% CI':>20}"]
 
         def row(name, vals, p="", ci=""):
-            return f"{name:<28}{_fmt_ms(*self._ms(vals)):>18}{p:>9}{ci:>20}"
+            return f"{name:<28}{_fmt_ms(vals):>18}{p:>9}{ci:>20}"
 
         lines.append(row("weak supervisor", self.weak_acc))
         for loss, vals in self.w2s_acc.items():
@@ -98,8 +94,9 @@ def _fmt(x) -> str:
     return "undef" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.2f}"
 
 
-def _fmt_ms(mean: float, std: float) -> str:
-    return f"{mean:.3f} +- {std:.3f}"
+def _fmt_ms(values) -> str:
+    s = summarize(values)
+    return f"{s['mean']:.3f} +- {s['std']:.3f}"
 
 
 def _json_safe(obj):
