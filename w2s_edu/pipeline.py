@@ -17,8 +17,12 @@ many weak x strong pairs trains each weak model once.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import dataclasses
 import time
 import warnings
+from typing import Callable
 
 import numpy as np
 import torch
@@ -32,7 +36,9 @@ from .models import (
     LinearProbe,
     TopLayersClassifier,
     TransformerClassifier,
+    apply_lora,
     can_cache_trunk,
+    enable_gradient_checkpointing,
     fresh_backbone,
     load_backbone,
     resolve_model,
@@ -41,7 +47,39 @@ from .models import (
 from .results import W2SResult
 from .splits import split_task
 from .tasks import get_task
-from .training import TrainConfig, pick_device, predict_proba, train_classifier
+from .training import TrainConfig, pick_device, predict_proba, resolve_precision, train_classifier
+
+HALF_DTYPES = {"bf16": "bfloat16", "fp16": "float16"}
+
+
+class LocalExecutor:
+    """How :func:`train_and_predict` trains, predicts and shares cached results: here, in this one
+    process. :mod:`w2s_edu.distributed` swaps in one for several processes (:func:`executor`)."""
+
+    def train(self, model, inputs: Inputs, targets, cfg: TrainConfig, **kwargs) -> dict:
+        return train_classifier(model, inputs, targets, cfg, **kwargs)
+
+    def predict(self, model, inputs: Inputs, cfg: TrainConfig) -> np.ndarray:
+        return predict_proba(model, inputs, device=cfg.device, precision=cfg.precision)
+
+    def cached(self, path) -> bool:
+        return path.exists()
+
+    def write(self, path, write: Callable[[str], None]) -> None:
+        cache.atomic_write(path, write)
+
+
+_EXECUTOR: contextvars.ContextVar = contextvars.ContextVar("w2s_executor", default=LocalExecutor())
+
+
+@contextlib.contextmanager
+def executor(ex):
+    """Run the pipeline's training through ``ex`` inside the ``with`` block."""
+    token = _EXECUTOR.set(ex)
+    try:
+        yield ex
+    finally:
+        _EXECUTOR.reset(token)
 
 
 class ModelRole:
@@ -50,12 +88,18 @@ class ModelRole:
     def __init__(self, name: str, mode: str, cfg: W2SConfig):
         self.name, self.mode, self.cfg = name, mode, cfg
         self.spec = resolve_model(name)
+        device = pick_device(cfg.device)
+        self.precision = resolve_precision(cfg.precision, device)
+        self.lora = mode == "finetune" and cfg.lora_r is not None
+        if self.precision in HALF_DTYPES and device.startswith("cuda") and (mode == "probe" or self.lora):
+            # frozen weights need no fp32 master copy: half the memory (w2s_edu.memory)
+            self.spec = dataclasses.replace(self.spec, dtype=HALF_DTYPES[self.precision])
         backbone, _ = load_backbone(self.spec)
         self.hidden_size = backbone.config.hidden_size
         # train_layers=k: the top k blocks train (at most all of them; the embeddings stay frozen);
         # None: everything trains. BERT-style encoders run their frozen part once (cached).
         depth = len(transformer_layers(backbone))
-        k = None if cfg.train_layers is None or mode == "probe" else min(cfg.train_layers, depth)
+        k = None if cfg.train_layers is None or mode == "probe" or self.lora else min(cfg.train_layers, depth)
         if mode == "probe":
             self.kind = "features"
         elif k is not None and can_cache_trunk(backbone):
@@ -65,8 +109,14 @@ class ModelRole:
         self.train_layers = k
 
     def key(self) -> dict:
-        return {"model": self.spec.path, "layers": self.spec.num_layers, "mode": self.mode,
-                "train_layers": self.train_layers, "max_length": self.cfg.max_length}
+        key = {"model": self.spec.path, "layers": self.spec.num_layers, "mode": self.mode,
+               "train_layers": self.train_layers, "max_length": self.cfg.max_length}
+        if self.spec.dtype:  # only when set, so that runs cached before these options keep their keys
+            key["dtype"] = self.spec.dtype
+        if self.lora:
+            c = self.cfg
+            key["lora"] = [c.lora_r, c.lora_alpha, c.lora_dropout, c.lora_target_modules]
+        return key
 
     def inputs(self, texts: list[str]) -> Inputs:
         return frozen_inputs(self.spec, texts, kind=self.kind, train_layers=self.train_layers,
@@ -77,9 +127,15 @@ class ModelRole:
         if self.kind == "features":
             return LinearProbe(self.hidden_size)
         backbone, _ = load_backbone(self.spec)
+        c = self.cfg
         if self.kind == "hidden":
-            return TopLayersClassifier(backbone, self.train_layers)
-        return TransformerClassifier(fresh_backbone(self.spec)[0], self.train_layers)
+            return TopLayersClassifier(backbone, self.train_layers, gradient_checkpointing=c.gradient_checkpointing)
+        backbone = fresh_backbone(self.spec)[0]
+        if c.gradient_checkpointing:
+            enable_gradient_checkpointing(backbone)
+        if self.lora:
+            backbone = apply_lora(backbone, c.lora_r, c.lora_alpha, c.lora_dropout, c.lora_target_modules)
+        return TransformerClassifier(backbone, self.train_layers)
 
     def train_config(self, loss: str, seed: int, validate: bool = False) -> TrainConfig:
         c = self.cfg
@@ -88,10 +144,10 @@ class ModelRole:
         if self.mode == "probe":
             return TrainConfig(epochs=c.probe_epochs, lr=c.probe_lr, batch_size=c.probe_batch_size,
                                weight_decay=c.probe_weight_decay, loss=loss,
-                               loss_kwargs=c.loss_kwargs[loss], seed=seed, device=c.device)
+                               loss_kwargs=c.loss_kwargs[loss], seed=seed, device=c.device, precision=self.precision)
         return TrainConfig(epochs=c.epochs, lr=c.lr, batch_size=c.batch_size,
                            micro_batch_size=c.micro_batch_size, loss=loss,
-                           loss_kwargs=c.loss_kwargs[loss], seed=seed, device=c.device)
+                           loss_kwargs=c.loss_kwargs[loss], seed=seed, device=c.device, precision=self.precision)
 
 
 def train_and_predict(role: ModelRole, inputs: Inputs, rows: dict[str, np.ndarray], train_split: str,
@@ -103,25 +159,29 @@ def train_and_predict(role: ModelRole, inputs: Inputs, rows: dict[str, np.ndarra
     ``val=(split, labels, labels_from)`` evaluates on ``rows[split]`` during training (early stopping
     when the config sets ``patience``); the returned ``eval_step``/``eval_acc`` are its curve."""
     tcfg = role.train_config(loss, seed, validate=val is not None)
+    train_key = tcfg.to_dict() | {"device": None}
+    if train_key["precision"] == "fp32":  # the runs cached before precision existed were fp32: same keys
+        del train_key["precision"]
+    ex = _EXECUTOR.get()
     key = cache.stable_hash({
-        "role": role.key(), "train": tcfg.to_dict() | {"device": None}, "seed": seed,
+        "role": role.key(), "train": train_key, "seed": seed,
         "train_rows": cache.stable_hash(rows[train_split].tolist()), "labels_from": labels_from,
         "eval_rows": {k: cache.stable_hash(rows[k].tolist()) for k in predict_on},
         "val": None if val is None else [cache.stable_hash(rows[val[0]].tolist()), val[2]], "v": 1,
     })
     path = cache.cache_dir("runs") / f"{key}.npz"
-    if path.exists():
+    if ex.cached(path):
         with np.load(path) as saved:
             return {"key": key, **{k: saved[k] for k in saved.files}}
     model = role.new_classifier(seed)
     val_data = None if val is None else (inputs.subset(rows[val[0]]), val[1])
-    history = train_classifier(model, inputs.subset(rows[train_split]), targets, tcfg, val=val_data, desc=desc,
-                               show_progress=role.cfg.show_progress)
-    out = {split: predict_proba(model, inputs.subset(rows[split]), device=tcfg.device) for split in predict_on}
+    history = ex.train(model, inputs.subset(rows[train_split]), targets, tcfg, val=val_data, desc=desc,
+                       show_progress=role.cfg.show_progress)
+    out = {split: ex.predict(model, inputs.subset(rows[split]), tcfg) for split in predict_on}
     out["loss_curve"] = np.asarray(history["loss"], dtype=np.float32)
     out["eval_step"] = np.asarray(history["eval_step"], dtype=np.int64)
     out["eval_acc"] = np.asarray(history["eval_acc"], dtype=np.float32)
-    cache.atomic_write(path, lambda tmp: np.savez(open(tmp, "wb"), **out))
+    ex.write(path, lambda tmp: np.savez(open(tmp, "wb"), **out))
     return {"key": key, **out}
 
 
@@ -129,8 +189,12 @@ def _one_hot(labels: np.ndarray) -> np.ndarray:
     return np.eye(2, dtype=np.float32)[labels]
 
 
-def run_w2s(config: W2SConfig | None = None, **overrides) -> W2SResult:
-    """Run the whole experiment for every seed and loss; returns a :class:`W2SResult`."""
+def run_w2s(config: W2SConfig | None = None, progress: Callable[[int, int, str], None] | None = None,
+            **overrides) -> W2SResult:
+    """Run the whole experiment for every seed and loss; returns a :class:`W2SResult`.
+
+    ``progress(done, total, what)``, if given, is called before each model trains and once at the end
+    (the experiment panel drives its progress bar with it; the tqdm bar runs either way)."""
     cfg = (config or W2SConfig()).replace(**overrides) if overrides else (config or W2SConfig())
     start = time.time()
     ds = get_task(cfg.task, seed=cfg.task_seed, text_column=cfg.text_column, label_column=cfg.label_column)
@@ -150,6 +214,17 @@ def run_w2s(config: W2SConfig | None = None, **overrides) -> W2SResult:
     per_seed = []
     stages = len(cfg.seeds) * (2 + len(cfg.losses))
     with tqdm(total=stages, desc="weak-to-strong", unit="model", disable=not cfg.show_progress) as bar:
+        done = [0]  # models trained so far (a disabled tqdm bar does not count)
+
+        def stage(what: str) -> None:
+            bar.set_postfix_str(what)
+            if progress is not None:
+                progress(done[0], stages, what)
+
+        def advance() -> None:
+            bar.update()
+            done[0] += 1
+
         for seed in cfg.seeds:
             sp = splits[seed]
             idx = {name: np.asarray(sp[name]["idx"]) for name in sp}
@@ -159,27 +234,28 @@ def run_w2s(config: W2SConfig | None = None, **overrides) -> W2SResult:
             rows = {name: np.asarray([position[int(i)] for i in v]) for name, v in idx.items()}
             y = {name: labels[v] for name, v in idx.items()}
             tag = f"seed {seed}"
-            bar.set_postfix_str(f"{tag}: weak {cfg.weak}")
+            stage(f"{tag}: weak {cfg.weak}")
             w = train_and_predict(weak, weak_inputs, rows, "train_weak", _one_hot(y["train_weak"]), "xent",
                                   seed, "ground_truth", f"{tag} weak {cfg.weak}",
                                   ("train_strong", "test") + (("val",) if cfg.val_size else ()))
-            bar.update()
-            bar.set_postfix_str(f"{tag}: ceiling {cfg.strong}")
+            advance()
+            stage(f"{tag}: ceiling {cfg.strong}")
             c = train_and_predict(strong, strong_inputs, rows, "train_weak", _one_hot(y["train_weak"]), "xent",
                                   seed, "ground_truth", f"{tag} ceiling {cfg.strong}")
-            bar.update()
+            advance()
             val = None
             if cfg.val_size:
                 val_y = w["val"].argmax(1) if cfg.val_labels == "weak" else y["val"]
                 val = ("val", val_y, w["key"] if cfg.val_labels == "weak" else "ground_truth")
             students = {}
             for loss in cfg.losses:
-                bar.set_postfix_str(f"{tag}: {cfg.strong} on weak labels ({loss})")
+                stage(f"{tag}: {cfg.strong} on weak labels ({loss})")
                 students[loss] = train_and_predict(strong, strong_inputs, rows, "train_strong",
                                                    w["train_strong"], loss, seed, w["key"],
                                                    f"{tag} w2s {loss}", val=val)
-                bar.update()
+                advance()
             per_seed.append(_seed_metrics(seed, y, w, c, students))
+        stage("done")
     return _summarize(cfg, per_seed, time.time() - start)
 
 

@@ -1,0 +1,409 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Lesson 03: A small teacher and a larger student
+#
+# Lesson 02 ran the weak-to-strong recipe on a synthetic world. Now we run it the way the paper did:
+# on **pretrained transformers**. A small model, frozen, with a linear head trained on ground truth,
+# labels data for a larger model, which is finetuned on those labels. You write every piece that
+# touches the models (pooling, the classifier head, the training step, the weak labels, the summary)
+# and the package plugs your pieces into a training loop, so the experiment that runs is *yours*.
+#
+# **Learning objectives.** By the end you can
+#
+# 1. pool a padded batch of hidden states into one vector per example, for encoders (mean over real
+#    tokens) and for causal language models (the last real token, with left *or* right padding);
+# 2. put a classification head on a pretrained backbone, and freeze the backbone for a probe;
+# 3. write the training step against **soft** targets, and produce the weak model's soft labels;
+# 4. run weak -> strong on real models and compute the weak, strong-on-weak and ceiling accuracy and
+#    the PGR;
+# 5. check whether the student copies its supervisor's mistakes, by splitting their agreement by
+#    whether the supervisor was right.
+#
+# **Estimated time:** 75 to 90 minutes, of which about 6 minutes is training on a laptop CPU.
+#
+# **Prerequisites:** Lessons 00 and 02 (the roles, the splits, PGR); PyTorch basics (`nn.Module`,
+# a forward pass, `loss.backward()`, an optimizer step); what a transformer's hidden states are.
+#
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/w2s-edu/w2s-edu/blob/main/lessons/03_small_teacher_large_student.ipynb)
+
+# %%
+import sys
+
+if "google.colab" in sys.modules:
+    get_ipython().run_line_magic("pip", 'install -q "w2s-edu @ git+https://github.com/w2s-edu/w2s-edu"')  # noqa: F821
+
+# %% tags=["parameters"]
+import os
+
+SMOKE = os.environ.get("W2S_SMOKE") == "1"  # tiny sizes, so CI can run the whole notebook in seconds
+# Which pair of models: "offline" ships with the package (MiniLM, 2 layers -> 6 layers; no download).
+# "gpt2" (gpt2 -> gpt2-medium, 124M -> 355M) and "pythia" (pythia-70m -> pythia-410m) download from the
+# Hugging Face hub (1-1.5 GB) and train 3-4x slower on a CPU; a GPU makes them comfortable.
+LADDER = "offline"
+
+# %%
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+from torch import nn  # noqa: E402
+
+from w2s_edu import W2SConfig, run_w2s  # noqa: E402
+from w2s_edu.checks import lesson03 as checks  # noqa: E402
+from w2s_edu.handmade import LADDERS, HandmadeConfig, pooling_kind, run_by_hand  # noqa: E402
+from w2s_edu.metrics import agreement_by_supervisor  # noqa: E402
+
+torch.set_num_threads(min(2, torch.get_num_threads()))
+WEAK, STRONG = LADDERS[LADDER]
+SIZES = dict(n_train_weak=64, n_train_strong=64, n_test=64, weak_epochs=2, strong_epochs=1) if SMOKE else {}
+print(f"weak supervisor: {WEAK}    strong student: {STRONG}")
+
+# %% [markdown]
+# ## 1. From a padded batch to one vector per example
+#
+# A transformer turns a batch of token ids of shape `(B, L)` into hidden states of shape `(B, L, H)`:
+# one `H`-dimensional vector per token. A classifier needs **one** vector per example. Texts in a
+# batch have different lengths, so the batch is *padded* to the longest one, and the
+# `attention_mask` (1 = real token, 0 = padding) says which positions are real.
+#
+# Two poolings, for two kinds of model:
+#
+# * **Encoders** (BERT, MiniLM) see the whole text at every position: average the hidden states of
+#   the **real** tokens. Averaging over padding too would make the same sentence look different in
+#   a batch with a longer neighbour.
+# * **Causal LMs** (GPT-2, Pythia, Qwen) see only the past: the **last real token** is the only one
+#   that has read the whole text. Tokenizers pad on the right *or* on the left (left padding is the
+#   norm for generation), so find that token from the mask, never from the sequence length alone.
+
+# %% [markdown]
+# ### Exercise 1: `mean_pool`
+#
+# Difficulty: 🔴🔴⚪⚪⚪  Importance: 🔵🔵🔵🔵⚪
+#
+# You should spend up to ~10 minutes on this exercise.
+#
+# Write `mean_pool(hidden, mask)`: `hidden` is `(B, L, H)`, `mask` is `(B, L)` of 0/1 (ints or floats);
+# return `(B, H)`, the mean of each example's hidden states over its real tokens.
+#
+# <details><summary>Hint</summary>
+#
+# `m = mask.unsqueeze(-1).to(hidden.dtype)` has shape `(B, L, 1)` and broadcasts against `hidden`.
+# Sum `hidden * m` over dimension 1 and divide by `m.sum(1)`.
+#
+# </details>
+
+# %%
+def mean_pool(hidden, mask):
+    """Mean of hidden (B, L, H) over the positions where mask (B, L) is 1 -> (B, H)."""
+    ### BEGIN SOLUTION
+    m = mask.unsqueeze(-1).to(hidden.dtype)
+    return (hidden * m).sum(dim=1) / m.sum(dim=1).clamp(min=1.0)
+    ### END SOLUTION
+
+
+checks.check_mean_pool(mean_pool)
+
+# %% [markdown]
+# ### Exercise 2: `last_token_pool`
+#
+# Difficulty: 🔴🔴🔴⚪⚪  Importance: 🔵🔵🔵⚪⚪
+#
+# You should spend up to ~15 minutes on this exercise.
+#
+# Write `last_token_pool(hidden, mask)`: return `(B, H)`, each example's hidden state at its **last
+# position where the mask is 1**. It must work for right padding (`1 1 1 0 0`), left padding
+# (`0 0 1 1 1`) and no padding.
+#
+# <details><summary>Hint 1</summary>
+#
+# "Number of real tokens minus one" is the right position only for right padding.
+#
+# </details>
+#
+# <details><summary>Hint 2</summary>
+#
+# Build `positions = torch.arange(L).expand_as(mask)`, replace the positions where the mask is 0 by
+# -1 (`torch.where`), and take the maximum over dimension 1. Then index
+# `hidden[torch.arange(B), last]`.
+#
+# </details>
+
+# %%
+def last_token_pool(hidden, mask):
+    """Hidden state (B, H) at each example's last real token (left or right padding)."""
+    ### BEGIN SOLUTION
+    positions = torch.arange(mask.shape[1]).expand_as(mask)
+    last = torch.where(mask.bool(), positions, torch.full_like(positions, -1)).max(dim=1).values
+    return hidden[torch.arange(hidden.shape[0]), last]
+    ### END SOLUTION
+
+
+checks.check_last_token_pool(last_token_pool)
+
+# %% [markdown]
+# ## 2. A classification head on a backbone
+#
+# A Hugging Face backbone (`AutoModel`) returns an object whose `last_hidden_state` is `(B, L, H)`.
+# Our classifier pools it and applies one linear layer with two outputs, the logits of "false" and
+# "true". The same class serves both roles:
+#
+# * the **weak supervisor** is a *probe*: the backbone is frozen (`requires_grad_(False)` on its
+#   parameters, done for you from outside) and only the head learns;
+# * the **student** and the **ceiling** finetune everything.
+
+# %% [markdown]
+# ### Exercise 3: `PooledClassifier`
+#
+# Difficulty: 🔴🔴⚪⚪⚪  Importance: 🔵🔵🔵🔵⚪
+#
+# You should spend up to ~15 minutes on this exercise.
+#
+# Complete the class. `__init__(backbone, pool)` stores both and creates `self.head`, an
+# `nn.Linear` from the backbone's hidden size (`backbone.config.hidden_size`) to 2. `forward(batch)`
+# gets a dict with `input_ids` and `attention_mask` (both `(B, L)`), runs the backbone with both,
+# pools its `last_hidden_state` with `self.pool` and the mask, and returns the logits `(B, 2)`.
+#
+# <details><summary>Hint</summary>
+#
+# `self.backbone(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).last_hidden_state`.
+# Without the attention mask the backbone attends to padding, and the same text gets different
+# logits in different batches.
+#
+# </details>
+
+# %%
+class PooledClassifier(nn.Module):
+    def __init__(self, backbone, pool):
+        super().__init__()
+        ### BEGIN SOLUTION
+        self.backbone, self.pool = backbone, pool
+        self.head = nn.Linear(backbone.config.hidden_size, 2)
+        ### END SOLUTION
+
+    def forward(self, batch):
+        ### BEGIN SOLUTION
+        mask = batch["attention_mask"]
+        hidden = self.backbone(input_ids=batch["input_ids"], attention_mask=mask).last_hidden_state
+        return self.head(self.pool(hidden, mask))
+        ### END SOLUTION
+
+
+checks.check_classifier(PooledClassifier)
+
+# %% [markdown]
+# ## 3. Training on soft labels
+#
+# The weak supervisor gives the student **probabilities**, not 0/1 labels: "70% true" carries more
+# information than "true", and it tells the student where the supervisor is unsure. The loss is the
+# cross-entropy against a soft target `q`: `-sum_c q_c log p_c`, averaged over the batch, where
+# `p = softmax(logits)`. With one-hot `q` it is the usual cross-entropy.
+
+# %% [markdown]
+# ### Exercise 4: `train_step`
+#
+# Difficulty: 🔴🔴⚪⚪⚪  Importance: 🔵🔵🔵🔵🔵
+#
+# You should spend up to ~10 minutes on this exercise.
+#
+# Write `train_step(model, optimizer, batch, soft_targets)`: one optimisation step of `model` on
+# `batch` against `soft_targets` `(B, 2)`. Return the loss as a Python float.
+#
+# <details><summary>Hint</summary>
+#
+# `optimizer.zero_grad()`, then the loss with `torch.log_softmax(logits, dim=-1)` (more stable than
+# `torch.log(torch.softmax(...))`), then `loss.backward()`, `optimizer.step()`, `return loss.item()`.
+#
+# </details>
+
+# %%
+def train_step(model, optimizer, batch, soft_targets):
+    """One step of soft-label cross-entropy; returns the loss before the step (a float)."""
+    ### BEGIN SOLUTION
+    optimizer.zero_grad()
+    loss = -(soft_targets * torch.log_softmax(model(batch), dim=-1)).sum(dim=-1).mean()
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+    ### END SOLUTION
+
+
+checks.check_train_step(train_step)
+
+# %% [markdown]
+# ### Exercise 5: `weak_labels`
+#
+# Difficulty: 🔴⚪⚪⚪⚪  Importance: 🔵🔵🔵🔵⚪
+#
+# You should spend up to ~10 minutes on this exercise.
+#
+# Write `weak_labels(model, batches)`: the model's class probabilities for every example of a list of
+# batches, as one numpy array `(N, 2)` in order. Labels must be deterministic (no dropout) and must not
+# build a computation graph.
+#
+# <details><summary>Hint</summary>
+#
+# `model.eval()`, then inside `with torch.no_grad():` collect `torch.softmax(model(b), dim=-1)` for
+# each batch, `torch.cat` them and return `.numpy()`.
+#
+# </details>
+
+# %%
+def weak_labels(model, batches):
+    """Soft labels (N, 2): the model's probabilities on every example of `batches`, in eval mode."""
+    ### BEGIN SOLUTION
+    model.eval()
+    with torch.no_grad():
+        return torch.cat([torch.softmax(model(b), dim=-1) for b in batches]).numpy()
+    ### END SOLUTION
+
+
+checks.check_weak_labels(weak_labels)
+
+# %% [markdown]
+# ### Exercise 6: `w2s_summary`
+#
+# Difficulty: 🔴⚪⚪⚪⚪  Importance: 🔵🔵🔵⚪⚪
+#
+# You should spend up to ~5 minutes on this exercise.
+#
+# Write `w2s_summary(labels, weak_probs, student_probs, ceiling_probs)`: a dict with the three test
+# accuracies `weak_acc`, `w2s_acc`, `ceiling_acc` (the predicted class is the column with the larger
+# probability) and `pgr`, using the package's `w2s_edu.metrics.pgr` (it returns `nan` when the ceiling
+# is not above the supervisor).
+#
+# <details><summary>Hint</summary>
+#
+# `float((probs.argmax(axis=1) == labels).mean())` is an accuracy.
+#
+# </details>
+
+# %%
+from w2s_edu.metrics import pgr  # noqa: E402
+
+
+def w2s_summary(labels, weak_probs, student_probs, ceiling_probs):
+    """{"weak_acc", "w2s_acc", "ceiling_acc", "pgr"} from test labels and three models' probabilities."""
+    ### BEGIN SOLUTION
+    acc = {name: float((np.asarray(p).argmax(axis=1) == np.asarray(labels)).mean())
+           for name, p in (("weak_acc", weak_probs), ("w2s_acc", student_probs), ("ceiling_acc", ceiling_probs))}
+    return acc | {"pgr": pgr(acc["weak_acc"], acc["w2s_acc"], acc["ceiling_acc"])}
+    ### END SOLUTION
+
+
+checks.check_w2s_summary(w2s_summary)
+
+# %% [markdown]
+# ## 4. Your experiment, on real transformers
+#
+# `run_by_hand` plugs your six pieces into a training loop: it loads the task (true/false statements
+# such as "A rutabaga is a kind of food."), makes the three splits, tokenizes, and then
+#
+# 1. freezes the small backbone and trains your `PooledClassifier`'s head on `train_weak` with your
+#    `train_step` (the weak supervisor);
+# 2. labels `train_strong` with your `weak_labels`;
+# 3. finetunes the large model on ground truth (the ceiling) and on the weak labels (the student),
+#    both from the same pretrained weights, with your `train_step`.
+#
+# The pooling is picked by the kind of backbone: mean for encoders, last token for causal LMs.
+# With the offline ladder this takes about 2 minutes on a 2-core laptop (progress bars below).
+
+# %%
+pool = last_token_pool if pooling_kind(STRONG) == "last_token" else mean_pool
+mine = run_by_hand(pool, PooledClassifier, train_step, weak_labels,
+                   HandmadeConfig(weak=WEAK, strong=STRONG, **SIZES))
+summary = w2s_summary(mine["labels"], mine["weak"], mine["student"], mine["ceiling"])
+print(f"{'weak supervisor':<22}{summary['weak_acc']:.3f}\n{'student on weak labels':<22}{summary['w2s_acc']:.3f}\n"
+      f"{'strong ceiling':<22}{summary['ceiling_acc']:.3f}\nPGR {summary['pgr']:.2f}   "
+      f"({mine['seconds']:.0f} s, one seed, {len(mine['labels'])} test statements)")
+
+# %% [markdown]
+# One seed is one draw. Before reading anything into the PGR, look at its spread: the package's
+# pipeline runs the same recipe (with its reference pieces, a faster training path and a tuned probe)
+# over three seeds. It caches every trained model, so if you ran lesson 00 on this machine the
+# default run below is read from disk in seconds.
+
+# %%
+cfg = W2SConfig.from_preset("smoke" if SMOKE else "default", weak=WEAK, strong=STRONG)
+reference = run_w2s(cfg)
+print(reference.table())
+_ = reference.plot()
+
+# %% [markdown]
+# Compare the two. The handmade run trains the head of the probe with plain AdamW for a few epochs
+# and finetunes every weight for two epochs; the pipeline tunes the probe longer, freezes the
+# embeddings and early-layer caches. Accuracies within a couple of points of each other, from one
+# seed against three, are as close as one can expect.
+
+# %% [markdown]
+# ## 5. Does the student copy its supervisor's mistakes?
+#
+# PGR says how far the student got, not *how*. Split the test examples by whether the supervisor was
+# right, and ask how often the student agrees with it in each group:
+#
+# * where the supervisor is **right**, agreeing is good: the student is right too;
+# * where it is **wrong**, agreeing means copying the mistake. A student that only imitated would
+#   agree ~100% of the time there too; a student that generalizes agrees less.
+
+# %%
+mine_agree = agreement_by_supervisor(mine["student"].argmax(1), mine["weak"].argmax(1), mine["labels"])
+rows = {"your run (1 seed)": mine_agree} | {f"pipeline seed {s['seed']}": s["agreement"]["xent"]
+                                             for s in reference.per_seed}
+for name, a in rows.items():
+    right, wrong = a["supervisor_right"], a["supervisor_wrong"]
+    print(f"{name:<20} agrees where the supervisor is right: {right['agreement']:.2f} (n={right['n']})   "
+          f"where it is wrong: {wrong['agreement']:.2f} (n={wrong['n']})")
+
+fig, ax = plt.subplots(figsize=(6, 3.5))
+names = list(rows)
+x = np.arange(len(names))
+ax.bar(x - 0.2, [rows[n]["supervisor_right"]["agreement"] for n in names], 0.4, label="supervisor right")
+ax.bar(x + 0.2, [rows[n]["supervisor_wrong"]["agreement"] for n in names], 0.4, label="supervisor wrong")
+ax.set_xticks(x, names, rotation=15)
+ax.set_ylabel("student agrees with supervisor")
+ax.set_ylim(0, 1)
+ax.legend()
+fig.tight_layout()
+
+# %% [markdown]
+# Read the two bars of each run. If the student copied everything, both bars would be near 1. Every
+# point by which the "supervisor wrong" bar falls below 1 is an example the student got *right*
+# although it was taught the wrong answer: that is where PGR comes from. It is also why the
+# confidence loss of lesson 04 exists: it lets the student disagree more where it is confident.
+#
+# **Your turn.** Open the experiment panel below and try: a weaker supervisor (`minilm-l1`), a
+# stronger one (`minilm-l4`), a smaller student, the `probe` mode for the student (a frozen student
+# mostly copies its teacher: lesson 02 showed why). Each run prints a row in the table; a setting you
+# already ran comes back instantly.
+
+# %%
+from w2s_edu.widgets import experiment_panel  # noqa: E402
+
+panel = experiment_panel(preset="smoke" if SMOKE else "quick", weak=WEAK, strong=STRONG)
+panel
+
+# %% [markdown]
+# ## Recap
+#
+# * Pooling turns `(B, L, H)` into `(B, H)`: the mean over real tokens for encoders, the last real token
+#   for causal LMs, found from the attention mask so that left and right padding agree.
+# * The weak supervisor is a frozen small backbone with a trained head; the student and the ceiling
+#   finetune the large model from the same pretrained weights.
+# * The student learns from soft labels with cross-entropy against probabilities.
+# * Agreement split by the supervisor's correctness shows how much of the supervisor's error the
+#   student copied: PGR is the part it did not.
+#
+# **Further reading.** Burns et al. (2023), sections 3 and 4.1 (the setup and the NLP results) and
+# appendix A (the training details); the Hugging Face course, chapter 3 ("Fine-tuning a pretrained
+# model"), on padding, attention masks and heads.
+#
+# Next, lesson 04: a loss that lets the student disagree with its teacher.
