@@ -1,0 +1,84 @@
+"""Lesson 04 (confidence losses): each checker accepts the reference and rejects stubs and common mistakes."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from w2s_edu import losses
+from w2s_edu.checks import lesson04 as checks
+
+
+def stub(*args, **kwargs):
+    raise NotImplementedError("Exercise: write your code here, then delete this line.")
+
+
+def rejects(check, fn, match: str):
+    with pytest.raises(AssertionError, match=match):
+        check(fn)
+
+
+def test_harden_fixed():
+    checks.check_harden_fixed(lambda p, t=0.5: (p[:, 1] > t).long())
+    rejects(checks.check_harden_fixed, stub, "NotImplementedError")
+    rejects(checks.check_harden_fixed, lambda p, t=0.5: (p[:, 0] > t).long(), "column 0")
+    rejects(checks.check_harden_fixed, lambda p, t=0.5: p.argmax(1), "threshold argument")
+    rejects(checks.check_harden_fixed, lambda p, t=0.5: None, "None")
+
+
+def test_harden_adaptive():
+    checks.check_harden_adaptive(losses.harden_adaptive)
+    rejects(checks.check_harden_adaptive, stub, "NotImplementedError")
+    rejects(checks.check_harden_adaptive, lambda p, r: (p[:, 1] > 0.5).long(), "fixed 0.5")
+    # quantile on the wrong level: labels 1 - rate of the rows
+    rejects(checks.check_harden_adaptive, lambda p, r: (p[:, 0] < torch.quantile(p[:, 0], 1 - r)).long(), "expected about")
+    # right share, wrong rows: the least likely class-1 rows
+    rejects(checks.check_harden_adaptive, lambda p, r: (p[:, 0] > torch.quantile(p[:, 0], 1 - r)).long(),
+            "not the right rows")
+
+
+def test_logconf_coef():
+    checks.check_logconf_coef(losses.logconf_coef)
+    rejects(checks.check_logconf_coef, stub, "NotImplementedError")
+    rejects(checks.check_logconf_coef, lambda s, a, w: a * s / w if w else a, "stays at aux_coef")
+    rejects(checks.check_logconf_coef, lambda s, a, w: a * min(1, s / w), "divide by zero|raised")
+    rejects(checks.check_logconf_coef, lambda s, a, w: a, "expected")
+
+
+def _logconf(logits, weak, coef, harden=losses.harden_adaptive, detach=True):
+    ctx = torch.no_grad() if detach else torch.enable_grad()
+    with ctx:
+        probs = torch.softmax(logits, -1)
+        hard = harden(probs, weak[:, 1].mean()) if harden is losses.harden_adaptive else probs.argmax(1)
+        target = (1 - coef) * weak + coef * F.one_hot(hard, 2).float()
+        if not detach:
+            target = (1 - coef) * weak + coef * (F.one_hot(hard, 2).float() + probs - probs.detach())
+    return -(target * torch.log_softmax(logits, -1)).sum(-1).mean()
+
+
+def test_logconf_loss():
+    checks.check_logconf_loss(_logconf)
+    rejects(checks.check_logconf_loss, stub, "NotImplementedError")
+    rejects(checks.check_logconf_loss, lambda x, w, c: _logconf(x, w, c, harden=None), "argmax")
+    rejects(checks.check_logconf_loss, lambda x, w, c: _logconf(x, w, c, detach=False), "detached")
+    rejects(checks.check_logconf_loss, lambda x, w, c: losses.xent_loss(x, w), "expected")
+    rejects(checks.check_logconf_loss, lambda x, w, c: _logconf(x, w, c).item(), "0-d tensor")
+
+
+def test_product_loss():
+    checks.check_product_loss(losses.product_loss)
+    rejects(checks.check_product_loss, stub, "NotImplementedError")
+
+    def unnormalised(x, w, a=1.0, b=1.0):
+        with torch.no_grad():
+            t = w.pow(a) * torch.softmax(x, -1).pow(b)
+        return -(t * torch.log_softmax(x, -1)).sum(-1).mean()
+
+    def attached(x, w, a=1.0, b=1.0):
+        t = w.pow(a) * torch.softmax(x, -1).pow(b) + 1e-12
+        t = t / t.sum(-1, keepdim=True)
+        return -(t * torch.log_softmax(x, -1)).sum(-1).mean()
+
+    rejects(checks.check_product_loss, unnormalised, "Renormalise")
+    rejects(checks.check_product_loss, attached, "detach")
