@@ -29,6 +29,9 @@ class W2SResult:
     seconds: float
     per_seed: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # 0/1 per test example, per seed: "weak", "ceiling" and each loss -> [[seed 0 ...], [seed 1 ...]]
+    # (what a bootstrap over test examples resamples; lesson 05)
+    correct: dict[str, list[list[int]]] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ summaries
     def table(self) -> str:
