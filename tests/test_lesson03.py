@@ -210,3 +210,18 @@ def test_run_by_hand_names_a_head_that_is_not_registered():
     with pytest.raises(ValueError, match="no trainable parameters"):
         run_by_hand(models.mean_pool, Unregistered, good_step, good_labels, weak="minilm-l1", strong="minilm-l1",
                     n_train_weak=16, n_train_strong=16, n_test=16)
+
+
+def test_run_by_hand_on_local_causal_and_encoder_models(tiny_models):
+    """The hub-ladder path of lesson 03 (gpt2 / Pythia) on tiny local models: last-token pooling for the
+    causal LM, mean pooling for the encoder, finite probabilities for every role."""
+    from w2s_edu.handmade import pooling_kind, run_by_hand
+
+    assert pooling_kind(tiny_models["gpt2"]) == "last_token"
+    assert pooling_kind(tiny_models["bert"]) == "mean"
+    out = run_by_hand(models.last_token_pool, Good, good_step, good_labels, weak=tiny_models["gpt_neox"],
+                      strong=tiny_models["gpt2"], n_train_weak=32, n_train_strong=32, n_test=32, weak_epochs=1,
+                      strong_epochs=1)
+    for role in ("weak", "student", "ceiling"):
+        assert out[role].shape == (32, 2) and np.allclose(out[role].sum(1), 1.0)
+    assert out["weak_labels"].shape == (32, 2) and len(out["loss_curves"]["student"]) == 1
