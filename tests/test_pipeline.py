@@ -179,3 +179,31 @@ def test_student_validation_and_early_stopping(monkeypatch):
         small(val_size=48)
     with pytest.raises(ValueError, match="val_labels"):
         small(val_size=8, val_labels="oracle")
+
+
+def test_cached_results_never_cross_datasets_with_the_same_layout(tmp_path, monkeypatch):
+    """Two datasets of the same size and label layout but different texts: the second run must train
+    its own models, not read the first one's predictions (row numbers alone would collide)."""
+    import datasets
+
+    from w2s_edu.config import W2SConfig
+    from w2s_edu.pipeline import run_w2s
+
+    import random
+
+    rng = random.Random(0)
+    words = ["apple", "river", "stone", "cloud", "tiger", "maple", "piano", "glass", "ocean", "candle"]
+    for folder in ("learnable", "noise"):  # same size, same labels, so the same split layout
+        rows = [{"text": (f"Example {i}: the answer is {'yes' if i % 2 else 'no'}." if folder == "learnable" else
+                          f"Example {i}: the {rng.choice(words)} and the {rng.choice(words)}."), "label": i % 2}
+                for i in range(120)]
+        datasets.Dataset.from_list(rows).save_to_disk(str(tmp_path / folder))
+    base = dict(weak="minilm-l1", strong="minilm-l2", mode="probe", seeds=[0], n_train_weak=32,
+                n_train_strong=32, n_test=32, probe_epochs=30.0, show_progress=False)
+    monkeypatch.setenv("W2S_EDU_CACHE", str(tmp_path / "shared-cache"))
+    first = run_w2s(W2SConfig(task=f"hf:{tmp_path / 'learnable'}", **base))
+    assert first.ceiling_acc[0] > 0.9  # the first dataset is easy: its cached predictions are nearly all right
+    warm = run_w2s(W2SConfig(task=f"hf:{tmp_path / 'noise'}", **base))
+    monkeypatch.setenv("W2S_EDU_CACHE", str(tmp_path / "fresh-cache"))
+    cold = run_w2s(W2SConfig(task=f"hf:{tmp_path / 'noise'}", **base))
+    assert warm.correct == cold.correct

@@ -15,6 +15,7 @@ import dataclasses
 from dataclasses import asdict, dataclass, field
 
 MODES = ("probe", "finetune")
+PRECISIONS = ("fp32", "bf16", "fp16", "auto")
 
 
 @dataclass
@@ -64,6 +65,16 @@ class W2SConfig:
     # --- where it runs
     device: str | None = None  # None: cuda, then mps, then cpu
     show_progress: bool = True
+    # --- scaling up (lesson 07; w2s_edu.memory estimates what fits). The defaults change nothing.
+    # precision: fp32, bf16 or fp16 autocast (fp16 with a GradScaler), or auto: bf16 on GPUs that
+    # support it, else fp16 on a GPU, fp32 on CPU. On a GPU under bf16/fp16 the frozen weights of
+    # probes and LoRA students load in half precision.
+    precision: str = "fp32"
+    gradient_checkpointing: bool = False  # recompute activations in the backward pass: less memory
+    lora_r: int | None = None  # finetune through LoRA adapters of this rank (needs peft: the gpu extra)
+    lora_alpha: float = 16.0
+    lora_dropout: float = 0.05
+    lora_target_modules: list[str] | None = None  # None: w2s_edu.models.LORA_TARGETS, else peft's defaults
 
     def __post_init__(self) -> None:
         if isinstance(self.losses, str):
@@ -90,6 +101,13 @@ class W2SConfig:
         for name in ("n_train_weak", "n_train_strong", "n_test", "max_length", "batch_size"):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"{name} must be a positive integer, got {getattr(self, name)}.")
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}; got {self.precision!r}.")
+        if self.lora_r is not None and int(self.lora_r) < 1:
+            raise ValueError(f"lora_r must be a positive rank (8 or 16 are common) or None (no LoRA), "
+                             f"got {self.lora_r}.")
+        if isinstance(self.lora_target_modules, str):
+            self.lora_target_modules = [s.strip() for s in self.lora_target_modules.split(",") if s.strip()]
 
     @property
     def loss_kwargs(self) -> dict[str, dict]:

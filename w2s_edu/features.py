@@ -44,6 +44,9 @@ class Inputs:
     data: torch.Tensor
     offsets: torch.Tensor | None = None
     pad_id: int = 0
+    # Which texts the store holds (a hash): with the row numbers it names the examples exactly, so
+    # the pipeline's result cache can never mix two datasets whose splits have the same layout.
+    fingerprint: str | None = None
 
     def __len__(self) -> int:
         return self.data.shape[0] if self.offsets is None else len(self.offsets) - 1
@@ -139,6 +142,12 @@ def frozen_inputs(spec: ModelSpec, texts: list[str], *, kind: str, train_layers:
     ``kind="features"`` (probe) pools the whole backbone; ``kind="hidden"`` stops below the top
     ``train_layers`` blocks; ``kind="tokens"`` only tokenizes.
     """
+    inputs = _frozen_inputs(spec, texts, kind, train_layers, max_length, batch_size, device, use_cache)
+    inputs.fingerprint = cache.texts_hash(texts)
+    return inputs
+
+
+def _frozen_inputs(spec, texts, kind, train_layers, max_length, batch_size, device, use_cache) -> Inputs:
     model, tokenizer = load_backbone(spec)
     if kind == "tokens":
         return tokenize(tokenizer, texts, max_length)
@@ -150,6 +159,7 @@ def frozen_inputs(spec: ModelSpec, texts: list[str], *, kind: str, train_layers:
     key = cache.stable_hash({
         "model": spec.path, "layers": spec.num_layers, "kind": kind, "depth": depth,
         "max_length": max_length, "texts": cache.texts_hash(texts), "v": 1,
+        **({"dtype": spec.dtype} if spec.dtype else {}),  # weights loaded in half precision (GPU)
     })
     path = cache.cache_dir("features") / f"{key}.pt"
     if use_cache and path.exists():

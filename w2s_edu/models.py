@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import copy
 import os
+import warnings
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -26,6 +27,7 @@ from torch import nn
 
 OFFLINE_PREFIX = "minilm-l"
 OFFLINE_LADDER = tuple(f"{OFFLINE_PREFIX}{k}" for k in range(1, 7))
+CHESS_LADDER = ("chess-s", "chess-m", "chess-l")  # shipped chess encoders, see w2s_edu.chess.ladder
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,7 @@ class ModelSpec:
     path: str
     num_layers: int | None = None
     offline: bool = False
+    dtype: str | None = None  # "bfloat16"/"float16": load the weights in half precision (frozen parts on a GPU)
 
 
 def offline_model_path() -> str:
@@ -62,10 +65,15 @@ def resolve_model(name: str) -> ModelSpec:
     """Turn a user-facing model name into a :class:`ModelSpec`.
 
     ``minilm-l1`` ... ``minilm-l6`` are the offline ladder; an existing folder is a local model
-    (for example one written by ``save_pretrained``); anything else is treated as a hub id.
+    (for example one written by ``save_pretrained``); a ladder short name (``pythia-410m``,
+    ``qwen2.5-7b``: :mod:`w2s_edu.ladders`) becomes its hub id; anything else is treated as a hub id.
     """
     if not isinstance(name, str) or not name.strip():
         raise ValueError(f"A model name must be a non-empty string, got {name!r}.")
+    if name in CHESS_LADDER:  # the shipped chess encoders (w2s_edu.chess.ladder)
+        from .chess.ladder import rung_path
+
+        return ModelSpec(name, str(rung_path(name)), offline=True)
     if name.startswith(OFFLINE_PREFIX):
         if name not in OFFLINE_LADDER:
             raise ValueError(
@@ -76,6 +84,11 @@ def resolve_model(name: str) -> ModelSpec:
         return ModelSpec(name, os.path.abspath(name))
     if os.path.exists(name):
         raise ValueError(f"Model path {name!r} is a file; pass the folder that save_pretrained wrote.")
+    from .ladders import find_rung
+
+    rung = find_rung(name)
+    if rung is not None and rung.name == name.strip().lower():
+        return ModelSpec(rung.name, rung.hub_id)
     return ModelSpec(name, name)
 
 
@@ -98,16 +111,24 @@ def _hub_error(spec: ModelSpec, err: Exception) -> RuntimeError:
     )
 
 
+def _dtype_kwarg() -> str:
+    """transformers 5 takes ``dtype=``; 4.x takes ``torch_dtype=``."""
+    import transformers
+
+    return "dtype" if int(transformers.__version__.split(".")[0]) >= 5 else "torch_dtype"
+
+
 @lru_cache(maxsize=8)
 def _load_cached(spec: ModelSpec):
     from transformers import AutoConfig, AutoModel, AutoTokenizer
 
     _quiet_transformers()
     kwargs = {} if spec.num_layers is None else {"num_hidden_layers": spec.num_layers}
+    load = {} if spec.dtype is None else {_dtype_kwarg(): getattr(torch, spec.dtype)}
     try:
         config = AutoConfig.from_pretrained(spec.path, **kwargs)
         tokenizer = AutoTokenizer.from_pretrained(spec.path)
-        model = AutoModel.from_pretrained(spec.path, config=config)
+        model = AutoModel.from_pretrained(spec.path, config=config, **load)
     except (OSError, ValueError) as err:
         raise _hub_error(spec, err) from err
     if tokenizer.pad_token is None:  # GPT-2 style tokenizers have no pad token
@@ -214,6 +235,68 @@ def freeze_lower_layers(model, train_layers: int | None) -> None:
             module.requires_grad_(True)
 
 
+# ----------------------------------------------------------------------------- scaling up: LoRA, checkpointing
+
+# LoRA adapters per architecture: the module lists of the public reproductions (openai/weak-to-strong
+# weak_to_strong/config.py for GPT-2 and GPT-NeoX; EleutherAI/weak-to-strong configs/models.yaml for
+# Llama/Mistral/Qwen), and every linear layer of a block for BERT. Other architectures get peft's defaults.
+LORA_TARGETS: dict[str, tuple[str, ...]] = {
+    "gpt2": ("c_attn", "c_proj", "c_fc"),
+    "gpt_neox": ("query_key_value", "dense_h_to_4h", "dense_4h_to_h"),
+    "qwen2": ("q_proj", "k_proj", "v_proj", "gate_proj", "up_proj", "down_proj"),
+    "llama": ("q_proj", "k_proj", "v_proj", "gate_proj", "up_proj", "down_proj"),
+    "mistral": ("q_proj", "k_proj", "v_proj", "gate_proj", "up_proj", "down_proj"),
+    "bert": ("query", "key", "value", "output.dense", "intermediate.dense"),
+}
+
+
+def apply_lora(backbone, r: int = 8, alpha: float = 16.0, dropout: float = 0.05,
+               target_modules: list[str] | None = None):
+    """Wrap ``backbone`` with LoRA adapters of rank ``r`` (``peft``): its own weights freeze, only the
+    adapters train. ``target_modules`` None: :data:`LORA_TARGETS` for the architecture, else peft's
+    defaults. Returns the peft model, which is called like the backbone."""
+    try:
+        from peft import LoraConfig, get_peft_model
+    except ImportError as err:
+        raise RuntimeError("LoRA needs the 'peft' package, which is not installed. Install it with "
+                           "pip install 'w2s-edu[gpu]' (or pip install peft), or set lora_r=None.") from err
+    if int(r) < 1:
+        raise ValueError(f"lora_r must be a positive rank (8 or 16 are common), got {r}.")
+    model_type = getattr(backbone.config, "model_type", "")
+    targets = list(target_modules) if target_modules else list(LORA_TARGETS.get(model_type, ())) or None
+    config = LoraConfig(r=int(r), lora_alpha=alpha, lora_dropout=dropout, target_modules=targets,
+                        fan_in_fan_out=model_type == "gpt2")  # GPT-2 stores its linear layers transposed
+    try:
+        with warnings.catch_warnings():  # peft asks transformers' deprecated is_gradient_checkpointing
+            warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
+            return get_peft_model(backbone, config)
+    except ValueError as err:
+        raise ValueError(f"Could not put LoRA adapters on {type(backbone).__name__} ({err}). Name the layers "
+                         "with lora_target_modules, e.g. lora_target_modules=q_proj,v_proj.") from err
+
+
+def enable_gradient_checkpointing(backbone) -> None:
+    """Recompute each block's activations in the backward pass instead of storing them: activation
+    memory falls from every layer's to one layer's, for about a third more compute."""
+    if not getattr(backbone, "supports_gradient_checkpointing", False):
+        raise ValueError(f"{type(backbone).__name__} does not support gradient checkpointing; "
+                         "set gradient_checkpointing=False.")
+    if hasattr(backbone.config, "use_cache"):
+        backbone.config.use_cache = False  # no key/value cache while training (transformers would warn)
+    # use_reentrant=False: works when the inputs need no gradient (frozen embeddings, LoRA)
+    kwargs = {"use_reentrant": False}
+    if hasattr(backbone, "activation_checkpointing_enable"):  # transformers >= 5.x renamed it
+        backbone.activation_checkpointing_enable(activation_checkpointing_kwargs=kwargs)
+    else:
+        backbone.gradient_checkpointing_enable(gradient_checkpointing_kwargs=kwargs)
+
+
+def trainable_parameters(model) -> tuple[int, int]:
+    """(trainable, total) parameter counts of ``model``."""
+    params = list(model.parameters())
+    return sum(p.numel() for p in params if p.requires_grad), sum(p.numel() for p in params)
+
+
 def can_cache_trunk(model) -> bool:
     """True for BERT-style encoders, whose lower layers we can run once and cache (the fast path)."""
     return (
@@ -257,8 +340,9 @@ class TopLayersClassifier(nn.Module):
 
     input_kind = "hidden"
 
-    def __init__(self, backbone, train_layers: int, num_classes: int = 2):
+    def __init__(self, backbone, train_layers: int, num_classes: int = 2, gradient_checkpointing: bool = False):
         super().__init__()
+        self.gradient_checkpointing = gradient_checkpointing  # recompute each block in the backward pass
         layers = transformer_layers(backbone)
         self.config = backbone.config
         if not 1 <= train_layers <= len(layers):
@@ -268,8 +352,15 @@ class TopLayersClassifier(nn.Module):
         self.head = nn.Linear(backbone.config.hidden_size, num_classes)
 
     def forward(self, batch: dict) -> torch.Tensor:
-        hidden = run_bert_layers(self, self.layers, batch["hidden"], batch["attention_mask"])
-        return self.head(mean_pool(hidden, batch["attention_mask"]))
+        hidden, mask = batch["hidden"], batch["attention_mask"]
+        if self.gradient_checkpointing and self.training and torch.is_grad_enabled():
+            from torch.utils.checkpoint import checkpoint
+
+            for block in self.layers:
+                hidden = checkpoint(run_bert_layers, self, [block], hidden, mask, use_reentrant=False)
+        else:
+            hidden = run_bert_layers(self, self.layers, hidden, mask)
+        return self.head(mean_pool(hidden, mask))
 
 
 class TransformerClassifier(nn.Module):
@@ -287,6 +378,11 @@ class TransformerClassifier(nn.Module):
         if train_layers is not None:
             freeze_lower_layers(backbone, train_layers)
         self.head = nn.Linear(backbone.config.hidden_size, num_classes)
+
+    @property
+    def _no_split_modules(self):
+        """The backbone's block classes: FSDP (accelerate's TRANSFORMER_BASED_WRAP) shards block by block."""
+        return getattr(self.backbone, "_no_split_modules", None)
 
     def forward(self, batch: dict) -> torch.Tensor:
         mask = batch["attention_mask"]

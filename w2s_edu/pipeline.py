@@ -168,6 +168,7 @@ def train_and_predict(role: ModelRole, inputs: Inputs, rows: dict[str, np.ndarra
         "train_rows": cache.stable_hash(rows[train_split].tolist()), "labels_from": labels_from,
         "eval_rows": {k: cache.stable_hash(rows[k].tolist()) for k in predict_on},
         "val": None if val is None else [cache.stable_hash(rows[val[0]].tolist()), val[2]], "v": 1,
+        "texts": getattr(inputs, "fingerprint", None),  # rows are positions: which texts they point into
     })
     path = cache.cache_dir("runs") / f"{key}.npz"
     if ex.cached(path):
@@ -305,7 +306,9 @@ def _summarize(cfg: W2SConfig, per_seed: list[dict], seconds: float) -> W2SResul
     details = [{k: v for k, v in p.items() if not k.startswith("_")} | {"loss_curves": p["_loss_curves"]}
                for p in per_seed]
     return W2SResult(config=cfg.to_dict(), seeds=list(cfg.seeds), weak_acc=weak, ceiling_acc=ceiling,
-                     w2s_acc=w2s, pgr=pgrs, seconds=seconds, per_seed=details, notes=notes)
+                     w2s_acc=w2s, pgr=pgrs, seconds=seconds, per_seed=details, notes=notes,
+                     correct={k: [p["_correct"][k].astype(int).tolist() for p in per_seed]
+                              for k in per_seed[0]["_correct"]})
 
 
 def run_sweep(config: W2SConfig, weak_models: list[str], strong_models: list[str]) -> dict:

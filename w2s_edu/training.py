@@ -13,6 +13,7 @@ targets once, then run the micro-batches with gradients against those targets.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
 import math
@@ -22,6 +23,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from .config import PRECISIONS
 from .features import Inputs, length_sorted_batches
 from .losses import compute_loss, loss_targets, xent_loss
 
@@ -35,6 +37,30 @@ def pick_device(preference: str | None = None) -> str:
     if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
         return "mps"
     return "cpu"
+
+
+_AUTOCAST_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
+
+
+def resolve_precision(precision: str, device: str) -> str:
+    """``"auto"`` -> bf16 on a GPU that supports it, else fp16 on a GPU (with a GradScaler), fp32 on
+    CPU and mps; any other choice is returned unchanged (bf16 autocast also runs on CPU, slowly)."""
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}; got {precision!r}.")
+    if precision != "auto":
+        return precision
+    if str(device).startswith("cuda"):
+        return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
+    return "fp32"
+
+
+def autocast(device: str, precision: str):
+    """``torch.autocast`` in bf16/fp16 for ``precision``, or a no-op context for fp32: matrix
+    multiplications run in half precision while the weights (and the optimizer) stay fp32."""
+    precision = resolve_precision(precision, device)
+    if precision == "fp32":
+        return contextlib.nullcontext()
+    return torch.autocast(device_type=str(device).split(":")[0], dtype=_AUTOCAST_DTYPES[precision])
 
 
 @dataclass
@@ -54,6 +80,7 @@ class TrainConfig:
     patience: int | None = None  # evaluations without improvement before stopping early
     seed: int = 0
     device: str | None = None
+    precision: str = "fp32"  # fp32, bf16, fp16 (autocast; fp16 with a GradScaler) or auto
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -67,13 +94,16 @@ def _to(batch: dict, device: str) -> dict:
 
 
 @torch.no_grad()
-def predict_proba(model, inputs: Inputs, batch_size: int = 256, device: str | None = None) -> np.ndarray:
+def predict_proba(model, inputs: Inputs, batch_size: int = 256, device: str | None = None,
+                  precision: str = "fp32") -> np.ndarray:
     """Class probabilities (N, 2) for every example, computed in length-sorted batches."""
     device = pick_device(device)
     model.to(device).eval()
     out = torch.empty(len(inputs), 2)
     for idx in length_sorted_batches(inputs.lengths(), batch_size):
-        out[idx] = torch.softmax(model(_to(inputs.batch(idx), device)).float(), dim=-1).cpu()
+        with autocast(device, precision):
+            logits = model(_to(inputs.batch(idx), device))
+        out[idx] = torch.softmax(logits.float(), dim=-1).cpu()
     return out.numpy()
 
 
@@ -86,6 +116,7 @@ def train_classifier(model, inputs: Inputs, targets, cfg: TrainConfig, *, val: t
     Returns the history: per-step loss, and the steps and accuracies of each evaluation.
     """
     device = pick_device(cfg.device)
+    precision = resolve_precision(cfg.precision, device)
     targets = torch.as_tensor(np.asarray(targets), dtype=torch.float32)
     n = len(inputs)
     if targets.shape != (n, 2):
@@ -104,6 +135,12 @@ def train_classifier(model, inputs: Inputs, targets, cfg: TrainConfig, *, val: t
     from transformers import get_cosine_schedule_with_warmup
 
     sched = get_cosine_schedule_with_warmup(opt, int(cfg.lr_warmup_frac * total), total)
+    # fp16 gradients can underflow: scale the loss up, unscale before clipping, skip steps with inf/nan
+    scaler = torch.amp.GradScaler(str(device).split(":")[0], enabled=precision == "fp16")
+
+    def forward(part):  # logits in fp32, whatever precision the model ran in
+        with autocast(device, precision):
+            return model(_to(inputs.batch(part), device)).float()
     history = {"step": [], "loss": [], "eval_step": [], "eval_acc": [], "stopped_early": False,
                "best_step": None, "steps": total}
     best_acc, best_state, waited = -1.0, None, 0
@@ -115,34 +152,38 @@ def train_classifier(model, inputs: Inputs, targets, cfg: TrainConfig, *, val: t
         step_frac = step / total
         batch_t = targets[idx].to(device)
         if micro >= len(idx):
-            loss = compute_loss(cfg.loss, model(_to(inputs.batch(idx), device)), batch_t, step_frac,
-                                **cfg.loss_kwargs)
+            loss = compute_loss(cfg.loss, forward(idx), batch_t, step_frac, **cfg.loss_kwargs)
             _check_finite(loss, step, total, cfg)
-            loss.backward()
+            scaler.scale(loss).backward()
         else:
             chunks = idx.split(micro)
             if cfg.loss != "xent":  # whole-batch targets first (the confidence threshold needs them)
                 with torch.no_grad():
-                    logits = torch.cat([model(_to(inputs.batch(c), device)) for c in chunks])
+                    logits = torch.cat([forward(c) for c in chunks])
                 batch_t = loss_targets(cfg.loss, logits, batch_t, step_frac, **cfg.loss_kwargs)
             loss = 0.0
             for i, c in enumerate(chunks):
-                part = xent_loss(model(_to(inputs.batch(c), device)), batch_t[i * micro: i * micro + len(c)])
+                part = xent_loss(forward(c), batch_t[i * micro: i * micro + len(c)])
                 _check_finite(part, step, total, cfg)
-                (part * len(c) / len(idx)).backward()
+                scaler.scale(part * len(c) / len(idx)).backward()
                 loss += part.item() * len(c) / len(idx)
             loss = torch.tensor(loss)
         if cfg.max_grad_norm:
+            scaler.unscale_(opt)
             torch.nn.utils.clip_grad_norm_(params, cfg.max_grad_norm)
-        opt.step()
-        sched.step()
+        scale = scaler.get_scale() if scaler.is_enabled() else None
+        scaler.step(opt)
+        scaler.update()
+        if scale is None or scaler.get_scale() >= scale:  # fp16: a step skipped for inf gradients lowers the scale
+            sched.step()
         opt.zero_grad(set_to_none=True)
         history["step"].append(step)
         loss = float(loss.detach())
         history["loss"].append(loss)
         bar.set_postfix(loss=f"{loss:.3f}")
         if val is not None and cfg.eval_every and ((step + 1) % cfg.eval_every == 0 or step + 1 == total):
-            acc = float((predict_proba(model, val[0], device=device).argmax(1) == np.asarray(val[1])).mean())
+            acc = float((predict_proba(model, val[0], device=device, precision=precision).argmax(1)
+                         == np.asarray(val[1])).mean())
             model.train()
             history["eval_step"].append(step + 1)
             history["eval_acc"].append(acc)

@@ -1,0 +1,210 @@
+"""Checks for lesson 07 (scaling up on a GPU): the bytes of training, choosing a configuration for a GPU,
+and a LoRA student."""
+
+from __future__ import annotations
+
+import copy
+import math
+from typing import Callable
+
+import torch
+
+from .. import memory
+from . import call, passed
+
+__all__ = ["check_training_bytes", "check_pick_config", "check_make_lora_student", "reference_pick_config"]
+
+
+def _run(fn: Callable, *args, exercise: str, what: str):
+    """``fn(*args)``; a stub or a crash becomes an AssertionError that says which call failed."""
+    try:
+        return call(fn, *args, exercise=exercise)
+    except AssertionError:
+        raise
+    except Exception as err:
+        raise AssertionError(f"{what} raised {type(err).__name__}: {err}") from err
+
+
+# ------------------------------------------------------------------------------------------ exercise 1
+# (n_params, n_trainable, frozen_bytes, mixed_precision) -> bytes, and what the case is about
+BYTES_CASES = [
+    ((1000, 1000, 4, False), 16_000, "a full finetune in fp32: 4 (weight) + 4 (gradient) + 8 (AdamW) per parameter"),
+    ((1000, 1000, 4, True), 18_000, "a full finetune under bf16 autocast: 16 bytes plus a 2-byte copy per weight"),
+    ((1000, 0, 4, False), 4_000, "nothing trains: only the fp32 weights"),
+    ((1000, 10, 4, True), 990 * 4 + 10 * 18, "990 frozen fp32 weights and 10 trainable ones under autocast"),
+    ((1000, 10, 2, False), 990 * 2 + 10 * 16, "990 frozen weights loaded in bf16, 10 trainable ones in fp32"),
+    ((1000, 0, 2, True), 2_000, "nothing trains, weights loaded in bf16"),
+    ((1000, 10, 2, True), 990 * 2 + 10 * 18, "LoRA: 990 frozen bf16 weights, 10 trainable at 18 bytes"),
+    ((1000, 2, 4, False), 998 * 4 + 2 * 16, "a probe in fp32: frozen weights at 4 bytes, the head at 16"),
+    ((7_000_000_000, 7_000_000_000, 4, True), 126_000_000_000, "a 7B full finetune: 126 GB before activations"),
+]
+
+
+def _bytes_hint(args, got) -> str:
+    n, t, frozen_bytes, mixed = args
+    f, m = n - t, int(mixed)
+    guesses = [  # the first that matches wins; the fp32 cases come first, so 14 bytes under bf16 is this one
+        (f * frozen_bytes + t * 14 if m else None, "trainable weights stay fp32 (4 bytes) under mixed precision: "
+                                                   "they are the master weights that the optimizer updates"),
+        (f * frozen_bytes + t * (12 + 2 * m), "4 bytes per trainable weight are missing: the gradient, or one of "
+                                              "AdamW's two moments (8 bytes together)"),
+        (f * frozen_bytes + t * (8 + 2 * m), "AdamW's two moments (8 bytes per trainable weight) are missing"),
+        (f * frozen_bytes + t * 16 + 2 * n * m, "the 2-byte autocast copies are only made of trainable weights"),
+        (f * frozen_bytes + t * 16, "under mixed precision autocast also keeps a 2-byte copy of each trainable weight"),
+        (4 * f + t * (16 + 2 * m), "frozen weights cost `frozen_bytes` each (2 when loaded in bf16), not 4"),
+        (n * (16 + 2 * m), "only the trainable weights need gradients and optimizer state"),
+    ]
+    for value, hint in guesses:
+        if value is not None and got == value:
+            return f" Hint: {hint}."
+    return ""
+
+
+def check_training_bytes(fn: Callable) -> None:
+    """Check ``training_bytes(n_params, n_trainable, frozen_bytes=4, mixed_precision=False)``."""
+    ex = "training_bytes"
+    for args, expected, why in BYTES_CASES:
+        what = f"training_bytes{args}"
+        got = _run(fn, *args, exercise=ex, what=what)
+        if got is None:
+            raise AssertionError(f"{what} returned None: did you forget `return`?")
+        if not isinstance(got, (int, float)) or isinstance(got, bool) or not math.isfinite(got):
+            raise AssertionError(f"{what} returned {got!r}; expected a number of bytes.")
+        if got != expected:
+            raise AssertionError(f"{what} returned {got:,}, expected {expected:,} ({why})." + _bytes_hint(args, got))
+    n = 7_070_619_136  # Qwen2.5-7B's backbone
+    big = _run(fn, n, n, 4, True, exercise=ex, what="training_bytes(<Qwen2.5-7B>, all trainable, bf16)")
+    package = memory.estimate_memory("qwen2.5-7b", "finetune", precision="bf16", micro_batch_size=1, seq_len=1)
+    if big != 18 * n or package.static != 18 * package.trainable:
+        raise AssertionError(f"for Qwen2.5-7B's {n:,} parameters, all trainable under bf16 autocast, you return "
+                             f"{big:,}; expected 18 bytes each, {18 * n:,} (w2s_edu.memory agrees).")
+    passed(ex, len(BYTES_CASES) + 1)
+
+
+# ------------------------------------------------------------------------------------------ exercise 2
+def reference_pick_config(model, gpu_gb: float, seq_len: int = 512, batch_size: int = 32) -> dict | None:
+    """The rule of the exercise: the first of finetune, lora, probe that fits, without gradient
+    checkpointing if possible, with the largest power-of-two micro-batch that divides ``batch_size``."""
+    for mode in ("finetune", "lora", "probe"):
+        for ckpt in (False,) if mode == "probe" else (False, True):
+            micro = memory.largest_micro_batch(model, mode, gpu_gb, batch_size=batch_size, precision="bf16",
+                                               seq_len=seq_len, gradient_checkpointing=ckpt)
+            if micro is not None:
+                return {"mode": mode, "gradient_checkpointing": ckpt, "micro_batch_size": micro}
+    return None
+
+
+# (model, gpu_gb, seq_len, batch_size): finetune, lora with and without checkpointing, probe, nothing
+PICK_CASES = [
+    ("gpt2", 16, 512, 32), ("gpt2-xl", 24, 512, 32), ("gpt2-xl", 40, 1024, 32), ("pythia-1b", 24, 512, 32),
+    ("qwen2.5-7b", 80, 512, 32), ("qwen2.5-7b", 16, 512, 32), ("qwen2.5-7b", 15, 512, 32),
+    ("qwen2.5-7b", 12, 512, 32), ("qwen2.5-7b", 16, 128, 32), ("qwen2.5-0.5b", 16, 2048, 32),
+    ("qwen2.5-0.5b", 16, 512, 24), ("qwen2.5-32b", 80, 512, 32), ("qwen2.5-32b", 40, 512, 32),
+]
+
+
+def _pick_hint(got: dict | None, expected: dict | None, args) -> str:
+    if expected is None:
+        return " Nothing fits, not even a probe: return None."
+    if got is None:
+        return " Something does fit: try every mode (and gradient checkpointing) before giving up."
+    if got.get("mode") != expected["mode"]:
+        order = ["finetune", "lora", "probe"]
+        if got.get("mode") in order and order.index(got["mode"]) > order.index(expected["mode"]):
+            return (f" {expected['mode']} fits, and it comes first: prefer finetune, then lora, then probe. Did "
+                    "you try gradient checkpointing before moving on to the next mode?")
+        return f" {got.get('mode')} does not fit {args[1]} GiB: check each candidate with estimate.fits(gpu_gb)."
+    if got.get("gradient_checkpointing") != expected["gradient_checkpointing"]:
+        return (" Gradient checkpointing costs extra compute: use it only when the mode does not fit without it."
+                if got.get("gradient_checkpointing") else
+                " Without gradient checkpointing nothing fits in this mode; with it, something does.")
+    micro = got.get("micro_batch_size")
+    if isinstance(micro, int) and micro > 0 and args[3] % micro:
+        return (f" The micro-batch must divide the batch size ({args[3]}): gradient accumulation adds whole "
+                "micro-batches.")
+    if isinstance(micro, int) and micro < expected["micro_batch_size"]:
+        return " A larger micro-batch fits: take the largest (fewer, fuller passes are faster)."
+    return " Did you pass seq_len and precision='bf16' to the estimate?"
+
+
+def check_pick_config(fn: Callable) -> None:
+    """Check ``pick_config(model, gpu_gb, seq_len=512, batch_size=32)`` against the rule, on 13 cases."""
+    ex = "pick_config"
+    for args in PICK_CASES:
+        what = f"pick_config{args}"
+        got = _run(fn, *args, exercise=ex, what=what)
+        expected = reference_pick_config(*args)
+        if got is not None and not (isinstance(got, dict) and {"mode", "gradient_checkpointing",
+                                                                "micro_batch_size"} <= set(got)):
+            raise AssertionError(f"{what} returned {got!r}; expected None or a dict with the keys 'mode', "
+                                 "'gradient_checkpointing' and 'micro_batch_size'.")
+        if got is not None:
+            got = {k: got[k] for k in ("mode", "gradient_checkpointing", "micro_batch_size")}
+        if got != expected:
+            raise AssertionError(f"{what} returned {got}, expected {expected}." + _pick_hint(got, expected, args))
+    passed(ex, len(PICK_CASES))
+
+
+# ------------------------------------------------------------------------------------------ exercise 3
+def _tiny_backbones():
+    from transformers import BertConfig, BertModel, GPT2Config, GPT2Model
+    from transformers.utils import logging
+
+    logging.set_verbosity_error()
+    torch.manual_seed(0)
+    gpt2 = GPT2Model(GPT2Config(vocab_size=100, n_embd=32, n_layer=2, n_head=4, n_positions=64))
+    bert = BertModel(BertConfig(vocab_size=100, hidden_size=32, intermediate_size=64, num_attention_heads=4,
+                                num_hidden_layers=2, max_position_embeddings=64))
+    return {"gpt2": gpt2, "bert": bert}
+
+
+def check_make_lora_student(fn: Callable) -> None:
+    """Check ``make_lora_student(backbone, r)``: LoRA on the listed modules, a trainable head, nothing else."""
+    ex = "make_lora_student"
+    n_checks = 0
+    for arch, backbone in _tiny_backbones().items():
+        for r in (2, 4):
+            what = f"make_lora_student(<tiny {arch}>, r={r})"
+            given = copy.deepcopy(backbone)
+            model = _run(fn, given, r, exercise=ex, what=what)
+            if model is None:
+                raise AssertionError(f"{what} returned None: did you forget `return`?")
+            if not isinstance(model, torch.nn.Module):
+                raise AssertionError(f"{what} returned {type(model).__name__}; return the classifier (an nn.Module).")
+            ids = torch.randint(0, 100, (3, 6), generator=torch.Generator().manual_seed(r))
+            batch = {"input_ids": ids, "attention_mask": torch.ones_like(ids)}
+            try:
+                out = model(batch)
+            except Exception as err:
+                raise AssertionError(f"the model from {what} fails on a batch dict {{'input_ids', 'attention_mask'}} "
+                                     f"({type(err).__name__}: {err}). Wrap the LoRA backbone in "
+                                     "TransformerClassifier.") from err
+            if getattr(out, "shape", None) != (3, 2):
+                raise AssertionError(f"the model from {what} returned shape {getattr(out, 'shape', None)} for 3 "
+                                     "texts; expected (3, 2) logits: put the two-class head on top.")
+            trainable = {n: p for n, p in model.named_parameters() if p.requires_grad}
+            stray = [n for n in trainable if "lora_" not in n and "head" not in n.split(".")[0]]
+            if stray:
+                raise AssertionError(f"{what}: {len(stray)} backbone weights still train (e.g. {stray[0]}). "
+                                     "get_peft_model freezes the backbone: apply it before putting the head on "
+                                     "top, and do not call requires_grad_(True) afterwards.")
+            head = [n for n in trainable if "lora_" not in n]
+            if not head:
+                raise AssertionError(f"{what}: the classification head does not train. A new head starts random: "
+                                     "it must learn (leave its requires_grad as it is).")
+            adapters = sum(p.numel() for n, p in trainable.items() if "lora_" in n)
+            expected = memory.lora_param_count(backbone.config, r)
+            if adapters != expected:
+                names = sorted({n.split(".lora_")[0].split(".")[-1] for n in trainable if "lora_" in n})
+                raise AssertionError(f"{what} has {adapters:,} adapter weights on {names}; LoRA of rank {r} on the "
+                                     f"modules {list(memory.lora_targets(backbone.config))} has {expected:,}. Pass "
+                                     "target_modules=LORA_TARGETS[model_type] and r=r to LoraConfig.")
+            before = {n: p.detach().clone() for n, p in model.named_parameters() if not p.requires_grad}
+            opt = torch.optim.SGD(list(trainable.values()), lr=0.1)
+            torch.nn.functional.cross_entropy(model(batch), torch.tensor([0, 1, 0])).backward()
+            opt.step()
+            changed = [n for n, p in model.named_parameters() if n in before and not torch.equal(p, before[n])]
+            if changed:
+                raise AssertionError(f"{what}: a training step changed frozen weights ({changed[0]}).")
+            n_checks += 5
+    passed(ex, n_checks)
