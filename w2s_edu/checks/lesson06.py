@@ -1,0 +1,204 @@
+"""Checks for lesson 06 (chess and bootstrapping): text for a position and a move, verifying a mate in
+one, balanced candidate moves, multiple-choice accuracy, and the bootstrapping chain loop."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import chess
+import numpy as np
+
+from . import call, close, passed
+
+__all__ = ["check_candidate_text", "check_is_mate_in_one", "check_balanced_candidates",
+           "check_multiple_choice_accuracy", "check_bootstrap_chain"]
+
+MATE_FEN = "k7/8/1K6/8/8/8/8/7R w - - 1 2"  # Rh8 mates; Rh7 does not
+ITALIAN = "r1bqkbnr/pppp1ppp/2n5/4p3/4P3/5N2/PPPP1PPP/RNBQKB1R w KQkq - 2 3"
+
+
+def _run(fn: Callable, *args, exercise: str, what: str):
+    try:
+        return call(fn, *args, exercise=exercise)
+    except AssertionError:
+        raise
+    except Exception as err:
+        raise AssertionError(f"{what} raised {type(err).__name__}: {err}") from err
+
+
+# ------------------------------------------------------------------------------------------ exercise 1
+def check_candidate_text(fn: Callable) -> None:
+    """``candidate_text(fen, uci)``: the full FEN, one space, the move in UCI; ValueError if illegal."""
+    cases = [(ITALIAN, "f1b5"), (MATE_FEN, "h1h8"), ("8/P7/8/8/8/8/k6K/8 w - - 0 60", "a7a8q")]
+    for fen, uci in cases:
+        got = _run(fn, fen, uci, exercise="candidate_text", what=f"candidate_text({fen!r}, {uci!r})")
+        want = f"{fen} {uci}"
+        if not isinstance(got, str):
+            raise AssertionError(f"candidate_text returned {type(got).__name__}; return a str.")
+        if got != want:
+            hint = ""
+            if got.split()[-1] != uci:
+                hint = (" The move must be in UCI (from-square, to-square, promotion piece), e.g. 'f1b5', "
+                        "not SAN ('Bb5').")
+            elif not got.startswith(fen):
+                hint = " Keep the whole FEN, move counters included (board.fen(), not board.epd())."
+            raise AssertionError(f"candidate_text({fen!r}, {uci!r}) returned {got!r}; expected {want!r}.{hint}")
+    for fen, uci in ((MATE_FEN, "h1a2"), (ITALIAN, "e1g1")):
+        try:
+            call(fn, fen, uci, exercise="candidate_text")
+        except ValueError:
+            continue
+        except AssertionError:
+            raise
+        except Exception as err:
+            raise AssertionError(f"candidate_text({fen!r}, {uci!r}) raised {type(err).__name__}; an illegal move "
+                                 "should raise ValueError (say which move and position).") from err
+        raise AssertionError(f"candidate_text({fen!r}, {uci!r}) accepted an illegal move: check "
+                             "`move in board.legal_moves` and raise ValueError otherwise.")
+    passed("candidate_text", len(cases) + 2)
+
+
+# ------------------------------------------------------------------------------------------ exercise 2
+def check_is_mate_in_one(fn: Callable) -> None:
+    """``is_mate_in_one(fen, uci)``: True exactly when the move is legal and checkmates."""
+    cases = [
+        (MATE_FEN, "h1h8", True),
+        (MATE_FEN, "h1h7", False),  # a quiet move
+        ("k7/8/2K5/8/8/8/8/7R w - - 0 1", "h1h8", False),  # check, but the king escapes to a7
+        ("k7/8/2K5/8/8/8/8/7R w - - 0 1", "h1a2", False),  # illegal move
+        ("7k/6pp/8/8/3B4/8/8/3R2K1 w - - 0 1", "d1d8", False),  # would mate, but the rook cannot jump the bishop
+        ("7k/8/5KQ1/8/8/8/8/8 w - - 0 1", "g6g7", True),  # queen mate, protected by the king
+        ("7k/8/6Q1/5K2/8/8/8/8 w - - 0 1", "g6g7", False),  # the same queen move, unprotected: Kxg7
+        ("k7/8/1Q6/8/8/8/8/7K w - - 0 1", "b6c7", False),  # stalemate is not mate
+        ("6k1/5ppp/8/8/8/8/5PPP/3R2K1 w - - 0 1", "d1d8", True),  # back-rank mate
+    ]
+    for fen, uci, want in cases:
+        board_before = chess.Board(fen)
+        got = _run(fn, fen, uci, exercise="is_mate_in_one", what=f"is_mate_in_one({fen!r}, {uci!r})")
+        if not isinstance(got, (bool, np.bool_)):
+            raise AssertionError(f"is_mate_in_one returned {type(got).__name__}; return True or False.")
+        if bool(got) != want:
+            why = {("h1h8", False): " A check is not a mate: use board.is_checkmate() after pushing the move.",
+                   ("h1a2", False): " That move is illegal: check `move in board.legal_moves` first.",
+                   ("d1d8", False): " That move is illegal (the rook would jump over its own bishop): check "
+                                    "`move in board.legal_moves` before pushing; push() does not check.",
+                   ("b6c7", False): " Black has no legal move but is not in check: that is stalemate.",
+                   ("g6g7", False): " The king can capture the unprotected queen."}.get((uci, want), "")
+            raise AssertionError(f"is_mate_in_one({fen!r}, {uci!r}) returned {got}; expected {want}.{why}")
+        if chess.Board(fen) != board_before:
+            raise AssertionError("is_mate_in_one changed a board it did not own.")
+    passed("is_mate_in_one", len(cases))
+
+
+# ------------------------------------------------------------------------------------------ exercise 3
+PUZZLES = [(MATE_FEN, "h1h8"), (ITALIAN, "f1b5"), ("k7/8/2K5/8/8/8/8/7R w - - 0 1", "c6b6"),
+           ("6k1/5ppp/8/8/8/8/5PPP/3R2K1 w - - 0 1", "d1d8")]
+
+
+def check_balanced_candidates(fn: Callable) -> None:
+    """``balanced_candidates(puzzles, seed)``: per puzzle the solution (label 1) and one other legal move
+    (label 0), as dicts with text/label/group; seeded."""
+    rows = _run(fn, PUZZLES, 0, exercise="balanced_candidates", what="balanced_candidates(puzzles, 0)")
+    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        raise AssertionError("balanced_candidates should return a list of dicts with keys text, label, group.")
+    if len(rows) != 2 * len(PUZZLES):
+        raise AssertionError(f"got {len(rows)} rows for {len(PUZZLES)} puzzles; expected two per puzzle (the "
+                             "solution and one negative), so the classes are balanced.")
+    for r in rows:
+        if set(r) < {"text", "label", "group"}:
+            raise AssertionError(f"row {r} lacks one of the keys text, label, group.")
+    labels = [int(r["label"]) for r in rows]
+    if sum(labels) != len(PUZZLES):
+        raise AssertionError(f"{sum(labels)} of {len(rows)} rows have label 1; expected exactly one per puzzle.")
+    for i, (fen, best) in enumerate(PUZZLES):
+        mine = [r for r in rows if r["text"].startswith(fen + " ")]
+        if [r["text"] for r in mine if int(r["label"]) == 1] != [f"{fen} {best}"]:
+            raise AssertionError(f"puzzle {i}: expected exactly one row '{fen} {best}' with label 1 (the solution).")
+        negs = [r["text"].split()[-1] for r in mine if int(r["label"]) == 0]
+        if len(negs) != 1:
+            raise AssertionError(f"puzzle {i}: {len(negs)} negative rows; expected one.")
+        move = chess.Move.from_uci(negs[0])
+        if negs[0] == best:
+            raise AssertionError(f"puzzle {i}: the negative is the solution itself; draw from the *other* legal moves.")
+        if move not in chess.Board(fen).legal_moves:
+            raise AssertionError(f"puzzle {i}: the negative {negs[0]} is not legal; draw from board.legal_moves.")
+        groups = {r["group"] for r in rows if r["text"].startswith(fen + " ")}
+        if len(groups) != 1:
+            raise AssertionError(f"puzzle {i}: its two rows have different groups {groups}; both rows of a puzzle "
+                                 "share one group id (e.g. its index).")
+    if len({r["group"] for r in rows}) != len(PUZZLES):
+        raise AssertionError("different puzzles share a group id: give each puzzle its own.")
+    again = _run(fn, PUZZLES, 0, exercise="balanced_candidates", what="balanced_candidates(puzzles, 0)")
+    if [r["text"] for r in again] != [r["text"] for r in rows]:
+        raise AssertionError("the same seed gave different rows: use random.Random(seed), not the global random.")
+    other = [_run(fn, PUZZLES, s, exercise="balanced_candidates", what=f"balanced_candidates(puzzles, {s})")
+             for s in (1, 2, 3)]
+    if all(sorted(r["text"] for r in o) == sorted(r["text"] for r in rows) for o in other):
+        raise AssertionError("seeds 0 to 3 all drew the same negatives: draw them at random with the seed.")
+    passed("balanced_candidates", 7)
+
+
+# ------------------------------------------------------------------------------------------ exercise 4
+def check_multiple_choice_accuracy(fn: Callable) -> None:
+    """``multiple_choice_accuracy(p_true, labels, groups)``: per group, is the top P(true) the solution?"""
+    groups = np.array(["a", "a", "b", "b", "b", "c", "c"])
+    labels = np.array([1, 0, 0, 1, 0, 0, 1])
+    cases = [
+        (np.array([0.9, 0.1, 0.2, 0.8, 0.1, 0.3, 0.7]), 1.0, "every group ranks its solution first"),
+        (np.array([0.4, 0.3, 0.1, 0.2, 0.05, 0.45, 0.4]), 2 / 3, "low P(true) everywhere: only the ranking counts"),
+        (np.array([0.2, 0.9, 0.2, 0.8, 0.9, 0.3, 0.7]), 1 / 3, "groups a and b pick a wrong move"),
+    ]
+    for p, want, what in cases:
+        got = _run(fn, p, labels, groups, exercise="multiple_choice_accuracy", what="multiple_choice_accuracy(...)")
+        if not close(got, want, 1e-9):
+            hint = ""
+            if close(got, float(((p > 0.5) == labels).mean()), 1e-9):
+                hint = " That is the binary accuracy (threshold 0.5); compare candidates *within* each group instead."
+            raise AssertionError(f"multiple_choice_accuracy gave {got} for a case where {what}; "
+                                 f"expected {want:.4f}.{hint}")
+    shuffled = np.random.default_rng(0).permutation(len(labels))
+    p = cases[2][0]
+    got = _run(fn, p[shuffled], labels[shuffled], groups[shuffled], exercise="multiple_choice_accuracy",
+               what="multiple_choice_accuracy(shuffled rows)")
+    if not close(got, 1 / 3, 1e-9):
+        raise AssertionError(f"with the rows in another order the answer changed ({got}); groups need not be "
+                             "contiguous: collect each group's rows by its id.")
+    passed("multiple_choice_accuracy", len(cases) + 1)
+
+
+# ------------------------------------------------------------------------------------------ exercise 5
+def check_bootstrap_chain(fn: Callable) -> None:
+    """``bootstrap_chain(chain, chunks, weak_preds, fit)``: each rung trains on the previous rung's labels."""
+    rng = np.random.default_rng(0)
+    chain = ["weak", "m1", "m2", "strong"]
+    chunks = ["chunk0", "chunk1", "chunk2"]
+    weak_preds = {c: rng.random((5, 2)) for c in chunks} | {"test": rng.random((5, 2))}
+    calls = []
+
+    def fit(model, chunk, targets, predict_on):
+        calls.append((model, chunk, np.asarray(targets).copy(), tuple(predict_on)))
+        return {split: np.full((5, 2), float(len(calls))) for split in predict_on}
+
+    outs = _run(fn, chain, chunks, weak_preds, fit, exercise="bootstrap_chain", what="bootstrap_chain(...)")
+    if len(calls) != len(chain) - 1:
+        raise AssertionError(f"fit was called {len(calls)} times for a chain of {len(chain)} models; expected "
+                             f"{len(chain) - 1} (one per rung after the weak one).")
+    for k, (model, chunk, targets, predict_on) in enumerate(calls):
+        if model != chain[k + 1]:
+            raise AssertionError(f"step {k + 1} trained {model!r}; expected {chain[k + 1]!r} (the rungs in order).")
+        if chunk != chunks[k]:
+            raise AssertionError(f"step {k + 1} trained on {chunk!r}; expected {chunks[k]!r}: each step gets its own "
+                                 "chunk, so every teacher labels examples it has not trained on.")
+        want = weak_preds[chunk] if k == 0 else np.full((5, 2), float(k))
+        if not np.allclose(targets, want):
+            who = "the weak model's" if k == 0 else f"step {k}'s model's"
+            raise AssertionError(f"step {k + 1} was trained on the wrong labels; expected {who} predictions on "
+                                 f"{chunk!r}. Keep the latest student as the next teacher.")
+        if "test" not in predict_on or any(c not in predict_on for c in chunks[k + 1:]):
+            raise AssertionError(f"step {k + 1} asked fit for predictions on {predict_on}; it must predict 'test' and "
+                                 f"every later chunk {chunks[k + 1:]} (the next teacher labels those).")
+    if not isinstance(outs, list) or len(outs) != len(chain) - 1:
+        raise AssertionError("return the list of every step's fit output, in order.")
+    if not np.allclose(outs[-1]["test"], float(len(calls))):
+        raise AssertionError("the last element should be the strongest model's output.")
+    passed("bootstrap_chain", 4 * len(calls) + 2)

@@ -1,0 +1,121 @@
+"""Build the chess ladder end to end: self-play data -> puzzles -> pretrained rungs (one command).
+
+The games are split by index into two disjoint sets so the test puzzles never appear in
+pretraining: ``pretrain_games`` label the positions the rungs learn from (every 20th game is held
+out for validation), ``puzzle_games`` supply the puzzles of the ``chess-puzzles`` task. Each game
+has its own seed (:mod:`.selfplay`), so the data depend only on the recipe, not on how many
+processes played them. At most two processes play (this process and one extra worker).
+
+The shipped ladder was built from :data:`SHIPPED_PRETRAIN_GAMES` and :data:`SHIPPED_PUZZLE_GAMES` (see
+``w2s_edu/data/chess/build.json`` and ``ladder.json``
+for the measured times and accuracies); ``python -m w2s_edu.chess.pretrain`` reruns it.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing as mp
+import time
+from dataclasses import asdict, replace
+from pathlib import Path
+
+from .. import cache
+from .engine import find_stockfish
+
+# Game ranges of the shipped run (two workers, each played its own range).
+SHIPPED_PRETRAIN_GAMES = ((0, 58), (1000, 1058))
+SHIPPED_PUZZLE_GAMES = ((58, 269), (1058, 1099))
+PUZZLE_MARGIN_CP = 150
+
+
+def _play(args) -> dict:
+    from .selfplay import generate
+
+    cfg, ranges, out, engine = args
+    stats = {"positions": 0, "seconds": 0.0, "games": 0}
+    for lo, hi in ranges:
+        s = generate(cfg, range(lo, hi), Path(out), show_progress=True, engine=engine)
+        for k in stats:
+            stats[k] += s[k]
+    return stats
+
+
+def play_games(cfg, ranges: list[tuple[int, int]], work: Path, tag: str, workers: int = 2,
+               engine: str = "stockfish") -> tuple[list[Path], dict]:
+    """Play the games of ``ranges`` into ``work/<tag>-<i>.jsonl`` with 1 or 2 processes (reused if present)."""
+    work.mkdir(parents=True, exist_ok=True)
+    chunks = [list(ranges[i::workers]) for i in range(workers)] if len(ranges) >= workers else [list(ranges)]
+    outs = [work / f"{tag}-{i}.jsonl" for i in range(len(chunks))]
+    done = work / f"{tag}.done.json"
+    if done.exists():
+        return outs, json.loads(done.read_text())
+    for out in outs:
+        out.unlink(missing_ok=True)
+    start = time.time()
+    jobs = [(cfg, chunk, str(out), engine) for chunk, out in zip(chunks, outs)]
+    if len(jobs) == 1:
+        results = [_play(jobs[0])]
+    else:  # this process plays one half, one extra worker the other
+        with mp.get_context("spawn").Pool(1) as pool:
+            pending = pool.apply_async(_play, (jobs[1],))
+            results = [_play(jobs[0]), pending.get()]
+    stats = {"positions": sum(r["positions"] for r in results), "games": sum(r["games"] for r in results),
+             "wall_seconds": round(time.time() - start, 1)}
+    stats["positions_per_second"] = round(stats["positions"] / max(stats["wall_seconds"], 1e-9), 1)
+    done.write_text(json.dumps(stats))
+    return outs, stats
+
+
+def build_ladder(rungs, *, out: str | Path | None = None, work: str | Path | None = None,
+                 pretrain_games=SHIPPED_PRETRAIN_GAMES, puzzle_games=SHIPPED_PUZZLE_GAMES, games: int | None = None,
+                 workers: int = 2, device: str = "cpu", seed: int = 0, smoke: bool = False) -> dict:
+    """Play the games, write ``puzzles.csv`` (Lichess format) and pretrain every rung into ``out``.
+
+    ``games=N`` replaces the shipped game ranges by ``N`` games: the first 10% (at least one) for
+    puzzles, the rest for pretraining. ``smoke=True`` shrinks everything to seconds and, when
+    Stockfish is missing, labels with :class:`.selfplay.MaterialEngine` (tests run anywhere).
+    """
+    from .lichess import write_lichess_csv
+    from .pretrain import LADDER_DIR, PretrainData, pretrain_rung
+    from .puzzles import engine_puzzles
+    from .selfplay import SelfPlayConfig, read_positions
+    from .task import describe_puzzles
+
+    engine = "stockfish"
+    cfg = SelfPlayConfig(seed=seed)
+    if smoke:
+        cfg = replace(cfg, depth=2, verify_depth=3, max_plies=40, min_ply=4, candidate_margin_cp=50)
+        rungs = [replace(r, steps=min(r.steps, 3), batch_size=8) for r in rungs]
+        games = games or 3
+        if find_stockfish() is None:
+            engine = "material"
+            print("Stockfish not found: the smoke run labels positions with a material-only stand-in.")
+    elif find_stockfish() is None:
+        raise RuntimeError("Building the chess ladder needs Stockfish to label positions; it was not found. "
+                           "Install it (apt-get install stockfish / brew install stockfish) or set $STOCKFISH_PATH. "
+                           "The shipped ladder (chess-s, chess-m, chess-l) works without it.")
+    if games is not None:
+        n_puzzle = max(1, games // 10)
+        puzzle_games, pretrain_games = ((0, n_puzzle),), ((n_puzzle, games),)
+    out = Path(out) if out else LADDER_DIR
+    work = Path(work) if work else cache.cache_dir("chess") / f"build-{cache.stable_hash([asdict(cfg), engine])}"
+    pre_files, pre_stats = play_games(cfg, list(pretrain_games), work, "pretrain", workers, engine)
+    puz_files, puz_stats = play_games(cfg, list(puzzle_games), work, "puzzles", workers, engine)
+
+    rows = read_positions(pre_files)
+    train = PretrainData.from_positions([r for r in rows if r["game"] % 20 != 0 or smoke])
+    val = PretrainData.from_positions([r for r in rows if r["game"] % 20 == 0 or smoke])
+    puzzles = engine_puzzles(read_positions(puz_files), min_margin_cp=PUZZLE_MARGIN_CP if not smoke else 50)
+    out.mkdir(parents=True, exist_ok=True)
+    write_lichess_csv(puzzles, out / "puzzles.csv")
+    recipe = {"selfplay": asdict(cfg), "engine": engine, "pretrain_games": [list(g) for g in pretrain_games],
+              "puzzle_games": [list(g) for g in puzzle_games], "val_games": "game % 20 == 0",
+              "puzzle_margin_cp": PUZZLE_MARGIN_CP, "seed": seed}
+    metas = {}
+    for rung in rungs:
+        meta = pretrain_rung(rung, train, val, out / rung.name, device=device, recipe=recipe, show_progress=True)
+        metas[rung.name] = {k: meta[k] for k in ("parameters", "seconds", "val")}
+    summary = {"recipe": recipe, "pretrain_data": pre_stats, "puzzle_data": puz_stats,
+               "puzzles": describe_puzzles(puzzles), "rungs": metas}
+    (out / "build.json").write_text(json.dumps(summary, indent=2))
+    return summary
