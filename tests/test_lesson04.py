@@ -32,7 +32,8 @@ def test_harden_adaptive():
     rejects(checks.check_harden_adaptive, stub, "NotImplementedError")
     rejects(checks.check_harden_adaptive, lambda p, r: (p[:, 1] > 0.5).long(), "fixed 0.5")
     # quantile on the wrong level: labels 1 - rate of the rows
-    rejects(checks.check_harden_adaptive, lambda p, r: (p[:, 0] < torch.quantile(p[:, 0], 1 - r)).long(), "expected about")
+    rejects(checks.check_harden_adaptive, lambda p, r: (p[:, 0] < torch.quantile(p[:, 0], 1 - r)).long(),
+            "expected about")
     # right share, wrong rows: the least likely class-1 rows
     rejects(checks.check_harden_adaptive, lambda p, r: (p[:, 0] > torch.quantile(p[:, 0], 1 - r)).long(),
             "not the right rows")

@@ -62,7 +62,8 @@ def test_a_changed_control_runs_a_new_config():
         from w2s_edu.results import W2SResult
 
         return W2SResult(config=cfg.to_dict(), seeds=cfg.seeds, weak_acc=[0.6] * len(cfg.seeds),
-                         ceiling_acc=[0.8] * len(cfg.seeds), w2s_acc={loss: [0.7] * len(cfg.seeds) for loss in cfg.losses},
+                         ceiling_acc=[0.8] * len(cfg.seeds),
+                         w2s_acc={loss: [0.7] * len(cfg.seeds) for loss in cfg.losses},
                          pgr={loss: {"mean": 0.5, "ci": [0.4, 0.6], "per_seed": [0.5]} for loss in cfg.losses},
                          seconds=0.0)
 

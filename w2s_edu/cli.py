@@ -1,4 +1,4 @@
-"""The ``w2s-edu`` command: run, sweep, tasks, models, doctor.
+"""The ``w2s-edu`` command: run, sweep, tasks, models, doctor, render.
 
     w2s-edu run                      # the embedded offline default (a few minutes on 2 CPU cores)
     w2s-edu run --quick              # a first look in well under a minute
@@ -117,10 +117,14 @@ def cmd_tasks(args) -> int:
 
 
 def cmd_models(args) -> int:
+    from .ladders import describe
     from .models import list_models
 
     for name, desc in list_models().items():
         print(f"{name:<12} {desc}")
+    print("\nNamed ladders (--weak/--strong take the short names; params: the backbone, without LM head; "
+          "lr: a starting point for batch 32, see w2s_edu/ladders.py for sources):\n")
+    print(describe())
     print("\nAny Hugging Face hub id (e.g. gpt2, EleutherAI/pythia-70m, Qwen/Qwen2.5-0.5B) or a folder "
           "written by save_pretrained also works.")
     return 0
@@ -147,10 +151,25 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--strong", default="minilm-l4,minilm-l5,minilm-l6", help="comma-separated strong models")
     sweep.set_defaults(func=cmd_sweep)
     for name, func, text in (("tasks", cmd_tasks, "list the offline tasks"),
-                             ("models", cmd_models, "list the offline model ladder"),
+                             ("models", cmd_models, "list the offline ladder and the named hub ladders"),
                              ("doctor", cmd_doctor, "check this machine: torch, device, models, hub")):
         sub.add_parser(name, help=text).set_defaults(func=func)
+    from .devtools import render_solutions  # argparse only; nbconvert is imported when it renders
+
+    render = sub.add_parser("render", help="execute solutions/*.ipynb and write HTML pages and an index")
+    render_solutions.add_arguments(render)
+    render.set_defaults(func=render_solutions.run_from_args)
+    chess_pretrain = sub.add_parser("chess-pretrain", add_help=False,
+                                    help="rebuild the chess ladder (options: w2s-edu chess-pretrain --help)")
+    chess_pretrain.add_argument("rest", nargs=argparse.REMAINDER)
+    chess_pretrain.set_defaults(func=_cmd_chess_pretrain)
     return parser
+
+
+def _cmd_chess_pretrain(args) -> int:
+    from .chess.pretrain import main as chess_pretrain_main
+
+    return chess_pretrain_main(args.rest)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -158,6 +177,9 @@ def main(argv: list[str] | None = None) -> int:
     import matplotlib
 
     matplotlib.use("Agg")
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["chess-pretrain"]:  # its own options (argparse cannot forward "--x" to a subcommand)
+        return _cmd_chess_pretrain(argparse.Namespace(rest=argv[1:]))
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
