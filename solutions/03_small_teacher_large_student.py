@@ -110,7 +110,7 @@ def mean_pool(hidden, mask):
     return (hidden * m).sum(dim=1) / m.sum(dim=1).clamp(min=1.0)
     ### END SOLUTION
 
-
+# %%
 checks.check_mean_pool(mean_pool)
 
 # %% [markdown]
@@ -147,7 +147,7 @@ def last_token_pool(hidden, mask):
     return hidden[torch.arange(hidden.shape[0]), last]
     ### END SOLUTION
 
-
+# %%
 checks.check_last_token_pool(last_token_pool)
 
 # %% [markdown]
@@ -162,42 +162,51 @@ checks.check_last_token_pool(last_token_pool)
 # * the **student** and the **ceiling** finetune everything.
 
 # %% [markdown]
-# ### Exercise 3: `PooledClassifier`
+# ### Exercise 3: `classifier_logits`
 #
 # Difficulty: 🔴🔴⚪⚪⚪  Importance: 🔵🔵🔵🔵⚪
 #
 # You should spend up to ~15 minutes on this exercise.
 #
-# Complete the class. `__init__(backbone, pool)` stores both and creates `self.head`, an
-# `nn.Linear` from the backbone's hidden size (`backbone.config.hidden_size`) to 2. `forward(batch)`
-# gets a dict with `input_ids` and `attention_mask` (both `(B, L)`), runs the backbone with both,
-# pools its `last_hidden_state` with `self.pool` and the mask, and returns the logits `(B, 2)`.
+# The class below is given: it stores the backbone and the pooling function and creates the head,
+# an `nn.Linear` from the backbone's hidden size (`backbone.config.hidden_size`) to 2. Its `forward`
+# calls your `classifier_logits(backbone, head, pool, batch)`. `batch` is a dict with `input_ids` and
+# `attention_mask` (both `(B, L)`). Run the backbone with both, pool its `last_hidden_state` with
+# `pool` and the mask, apply the head, and return the logits `(B, 2)`.
 #
 # <details><summary>Hint</summary>
 #
-# `self.backbone(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).last_hidden_state`.
+# `backbone(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).last_hidden_state`.
 # Without the attention mask the backbone attends to padding, and the same text gets different
-# logits in different batches.
+# logits in different batches. Do not wrap the backbone in `torch.no_grad()`: the student finetunes it
+# (the probe freezes its backbone from outside, with `requires_grad_(False)`).
 #
 # </details>
 
 # %%
+def classifier_logits(backbone, head, pool, batch):
+    """Logits (B, 2): the head applied to the pooled last hidden state of the backbone."""
+    ### BEGIN SOLUTION
+    mask = batch["attention_mask"]
+    hidden = backbone(input_ids=batch["input_ids"], attention_mask=mask).last_hidden_state
+    return head(pool(hidden, mask))
+    ### END SOLUTION
+
+
+# %%
 class PooledClassifier(nn.Module):
+    """A linear head on a pooled backbone; the forward pass is your `classifier_logits`."""
+
     def __init__(self, backbone, pool):
         super().__init__()
-        ### BEGIN SOLUTION
         self.backbone, self.pool = backbone, pool
         self.head = nn.Linear(backbone.config.hidden_size, 2)
-        ### END SOLUTION
 
     def forward(self, batch):
-        ### BEGIN SOLUTION
-        mask = batch["attention_mask"]
-        hidden = self.backbone(input_ids=batch["input_ids"], attention_mask=mask).last_hidden_state
-        return self.head(self.pool(hidden, mask))
-        ### END SOLUTION
+        return classifier_logits(self.backbone, self.head, self.pool, batch)
 
 
+# %%
 checks.check_classifier(PooledClassifier)
 
 # %% [markdown]
@@ -236,7 +245,7 @@ def train_step(model, optimizer, batch, soft_targets):
     return loss.item()
     ### END SOLUTION
 
-
+# %%
 checks.check_train_step(train_step)
 
 # %% [markdown]
@@ -266,7 +275,7 @@ def weak_labels(model, batches):
         return torch.cat([torch.softmax(model(b), dim=-1) for b in batches]).numpy()
     ### END SOLUTION
 
-
+# %%
 checks.check_weak_labels(weak_labels)
 
 # %% [markdown]
@@ -299,7 +308,7 @@ def w2s_summary(labels, weak_probs, student_probs, ceiling_probs):
     return acc | {"pgr": pgr(acc["weak_acc"], acc["w2s_acc"], acc["ceiling_acc"])}
     ### END SOLUTION
 
-
+# %%
 checks.check_w2s_summary(w2s_summary)
 
 # %% [markdown]
@@ -402,8 +411,13 @@ panel
 # * Agreement split by the supervisor's correctness shows how much of the supervisor's error the
 #   student copied: PGR is the part it did not.
 #
-# **Further reading.** Burns et al. (2023), sections 3 and 4.1 (the setup and the NLP results) and
-# appendix A (the training details); the Hugging Face course, chapter 3 ("Fine-tuning a pretrained
-# model"), on padding, attention masks and heads.
+# ## Further reading
+#
+# * Burns et al. (2023), [Weak-to-Strong Generalization: Eliciting Strong Capabilities With Weak
+#   Supervision](https://arxiv.org/abs/2312.09390): sections 3 and 4 (the setup and the NLP results).
+# * The Hugging Face course, [Fine-tuning a pretrained model](https://huggingface.co/learn/nlp-course/chapter3/1),
+#   on padding, attention masks and classification heads.
+# * Reimers and Gurevych (2019), [Sentence-BERT](https://arxiv.org/abs/1908.10084): mean pooling of an
+#   encoder's hidden states, the pooling MiniLM's sentence embeddings use.
 #
 # Next, lesson 04: a loss that lets the student disagree with its teacher.

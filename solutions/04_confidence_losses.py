@@ -94,7 +94,7 @@ def harden_fixed(probs, threshold=0.5):
     return (probs[:, 1] > threshold).long()
     ### END SOLUTION
 
-
+# %%
 checks.check_harden_fixed(harden_fixed)
 
 # %% [markdown]
@@ -124,7 +124,7 @@ def harden_adaptive(probs, positive_rate):
     return (p0 < threshold).long()
     ### END SOLUTION
 
-
+# %%
 checks.check_harden_adaptive(harden_adaptive)
 
 # %% [markdown]
@@ -169,7 +169,7 @@ def logconf_coef(step_frac, aux_coef, warmup_frac):
     return float(aux_coef) * min(1.0, step_frac / warmup_frac)
     ### END SOLUTION
 
-
+# %%
 checks.check_logconf_coef(logconf_coef)
 
 # %% [markdown]
@@ -201,7 +201,7 @@ def logconf_loss(logits, weak_probs, coef):
     return -(target * torch.log_softmax(logits, dim=-1)).sum(dim=-1).mean()
     ### END SOLUTION
 
-
+# %%
 checks.check_logconf_loss(logconf_loss)
 
 # %% [markdown]
@@ -239,7 +239,7 @@ def product_loss(logits, weak_probs, alpha=1.0, beta=1.0):
     return -(target * torch.log_softmax(logits, dim=-1)).sum(dim=-1).mean()
     ### END SOLUTION
 
-
+# %%
 checks.check_product_loss(product_loss)
 
 # %% [markdown]
@@ -356,9 +356,11 @@ experiment_panel(preset="smoke" if SMOKE else "quick", weak="minilm-l1", losses=
 # * Whether a loss helps depends on the gap and on how much the student really knows; a comparison
 #   is only as good as its seeds and its spread.
 #
-# **Further reading.** Burns et al. (2023), section 4.3.2 ("Improving weak-to-strong generalization
-# with an auxiliary confidence loss"); Lee (2013), "Pseudo-Label: The Simple and
-# Efficient Semi-Supervised Learning Method for Deep Neural Networks", the self-training idea the
-# loss builds on.
+# ## Further reading
+#
+# * Burns et al. (2023), [Weak-to-Strong Generalization](https://arxiv.org/abs/2312.09390): section 4.3.2,
+#   the auxiliary confidence loss.
+# * Lee (2013), [Pseudo-Label: The Simple and Efficient Semi-Supervised Learning Method for Deep Neural
+#   Networks](https://www.researchgate.net/publication/280581078): the self-training idea the loss builds on.
 #
 # Next, lesson 05: measuring the gap honestly, and what a weak supervisor cannot measure.

@@ -94,7 +94,7 @@ def sweep(weak_models, strong_models, train_weak, train_student):
     return results
     ### END SOLUTION
 
-
+# %%
 checks.check_sweep(sweep)
 
 # %% [markdown]
@@ -167,7 +167,7 @@ def bootstrap_pgr_ci(weak_correct, w2s_correct, ceiling_correct, n_boot=1000, se
     return float(low), float(high)
     ### END SOLUTION
 
-
+# %%
 checks.check_bootstrap_pgr_ci(bootstrap_pgr_ci)
 
 # %% [markdown]
@@ -221,7 +221,7 @@ def pgr_sensitivity(weak, w2s, ceiling, eps):
     return min(values), max(values)
     ### END SOLUTION
 
-
+# %%
 checks.check_pgr_sensitivity(pgr_sensitivity)
 
 # %% [markdown]
@@ -319,7 +319,7 @@ def early_stop(eval_steps, eval_acc, patience):
     return best_step, eval_steps[-1]
     ### END SOLUTION
 
-
+# %%
 checks.check_early_stop(early_stop)
 
 # %% [markdown]
@@ -374,7 +374,11 @@ experiment_panel(preset="smoke" if SMOKE else "quick", weak="minilm-l3", strong=
 # * Trained long on weak labels, a student drifts towards its supervisor's mistakes; early stopping
 #   helps when it is judged on ground truth, which a weak supervisor does not have.
 #
-# **Further reading.** Burns et al. (2023), section 5.1.1 ("Overfitting to weak supervision");
-# Efron and Tibshirani (1993), *An Introduction to the Bootstrap*.
+# ## Further reading
+#
+# * Burns et al. (2023), [Weak-to-Strong Generalization](https://arxiv.org/abs/2312.09390): section 5.1.1
+#   ("Overfitting to weak supervision") and the early-stopping discussion.
+# * Efron and Tibshirani (1993), *An Introduction to the Bootstrap*; Dror et al. (2018), [The Hitchhiker's
+#   Guide to Testing Statistical Significance in Natural Language Processing](https://aclanthology.org/P18-1128/).
 #
 # Next, lesson 06: a harder task (chess puzzles) and supervising through a ladder of models.
