@@ -11,7 +11,7 @@ import math
 import warnings
 from typing import Callable
 
-__all__ = ["call", "close", "passed"]
+__all__ = ["call", "checked_call", "close", "passed"]
 
 
 def call(fn: Callable, *args, exercise: str | None = None):
@@ -25,6 +25,17 @@ def call(fn: Callable, *args, exercise: str | None = None):
         raise AssertionError(f"{name} still raises NotImplementedError: replace the '# YOUR CODE HERE' "
                              "and 'raise NotImplementedError(...)' lines with your code, run that cell, "
                              "then run this check again.") from None
+
+
+def checked_call(fn: Callable, *args, exercise: str, what: str):
+    """``fn(*args)`` for a checker: a stub, or a crash of the learner's code, becomes an AssertionError
+    that says which call failed (``what``); an AssertionError passes through unchanged."""
+    try:
+        return call(fn, *args, exercise=exercise)
+    except AssertionError:
+        raise
+    except Exception as err:
+        raise AssertionError(f"{what} raised {type(err).__name__}: {err}") from err
 
 
 def close(actual, expected: float, tol: float = 1e-9) -> bool:

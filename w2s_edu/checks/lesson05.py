@@ -9,18 +9,11 @@ from typing import Callable
 
 import numpy as np
 
-from . import call, close, passed
+from . import checked_call, close, passed
+
+_run = checked_call
 
 __all__ = ["check_sweep", "check_bootstrap_pgr_ci", "check_pgr_sensitivity", "check_early_stop"]
-
-
-def _run(fn: Callable, *args, exercise: str, what: str):
-    try:
-        return call(fn, *args, exercise=exercise)
-    except AssertionError:
-        raise
-    except Exception as err:
-        raise AssertionError(f"{what} raised {type(err).__name__}: {err}") from err
 
 
 # ------------------------------------------------------------------------------------------ sweep

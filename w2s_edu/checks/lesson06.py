@@ -8,22 +8,15 @@ from typing import Callable
 import chess
 import numpy as np
 
-from . import call, close, passed
+from . import call, checked_call, close, passed
+
+_run = checked_call
 
 __all__ = ["check_candidate_text", "check_is_mate_in_one", "check_balanced_candidates",
            "check_multiple_choice_accuracy", "check_bootstrap_chain"]
 
 MATE_FEN = "k7/8/1K6/8/8/8/8/7R w - - 1 2"  # Rh8 mates; Rh7 does not
 ITALIAN = "r1bqkbnr/pppp1ppp/2n5/4p3/4P3/5N2/PPPP1PPP/RNBQKB1R w KQkq - 2 3"
-
-
-def _run(fn: Callable, *args, exercise: str, what: str):
-    try:
-        return call(fn, *args, exercise=exercise)
-    except AssertionError:
-        raise
-    except Exception as err:
-        raise AssertionError(f"{what} raised {type(err).__name__}: {err}") from err
 
 
 # ------------------------------------------------------------------------------------------ exercise 1

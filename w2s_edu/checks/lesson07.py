@@ -10,19 +10,11 @@ from typing import Callable
 import torch
 
 from .. import memory
-from . import call, passed
+from . import checked_call, passed
+
+_run = checked_call
 
 __all__ = ["check_training_bytes", "check_pick_config", "check_make_lora_student", "reference_pick_config"]
-
-
-def _run(fn: Callable, *args, exercise: str, what: str):
-    """``fn(*args)``; a stub or a crash becomes an AssertionError that says which call failed."""
-    try:
-        return call(fn, *args, exercise=exercise)
-    except AssertionError:
-        raise
-    except Exception as err:
-        raise AssertionError(f"{what} raised {type(err).__name__}: {err}") from err
 
 
 # ------------------------------------------------------------------------------------------ exercise 1
