@@ -101,7 +101,7 @@ checks.check_sweep(sweep)
 # %% [markdown]
 # The package's `run_sweep` does this for real: it runs the whole experiment for each pair, and its
 # cache (keyed by everything that determined a model) makes each supervisor, each ceiling and each
-# set of encoded features train or encode once. Three supervisors and two students take about four
+# set of encoded features train or encode once. Three supervisors and two students take several
 # minutes on a 2-core laptop.
 
 # %%
