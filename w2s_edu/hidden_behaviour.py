@@ -75,16 +75,7 @@ def continue_training(model: torch.nn.Module, x, targets, epochs: int = 5, lr: f
     if len(x) != len(targets):
         raise ValueError(f"x has {len(x)} rows but targets has {len(targets)}")
     with single_thread(), torch.random.fork_rng(devices=[]):
-        opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-2)
-        order = torch.Generator().manual_seed(seed)
-        for _ in range(epochs):
-            perm = torch.randperm(len(x), generator=order)
-            for start in range(0, len(x), batch_size):
-                batch = perm[start: start + batch_size]
-                loss = -(targets[batch] * torch.log_softmax(model(x[batch]), dim=1)).sum(dim=1).mean()
-                opt.zero_grad()
-                loss.backward()
-                opt.step()
+        synthetic.fit_soft(model, x, targets, epochs, lr, 1e-2, batch_size, seed)
     return model
 
 

@@ -90,17 +90,23 @@ def train_classifier(x, targets, hidden: int = 64, epochs: int = 10, lr: float =
         d = x.shape[1]
         model = (torch.nn.Linear(d, 2) if hidden == 0 else
                  torch.nn.Sequential(torch.nn.Linear(d, hidden), torch.nn.ReLU(), torch.nn.Linear(hidden, 2)))
-        opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
-        order = torch.Generator().manual_seed(seed)
-        for _ in range(epochs):
-            perm = torch.randperm(len(x), generator=order)
-            for start in range(0, len(x), batch_size):
-                batch = perm[start: start + batch_size]
-                loss = -(targets[batch] * torch.log_softmax(model(x[batch]), dim=1)).sum(dim=1).mean()
-                opt.zero_grad()
-                loss.backward()
-                opt.step()
+        fit_soft(model, x, targets, epochs, lr, weight_decay, batch_size, seed)
     return model
+
+
+def fit_soft(model: torch.nn.Module, x: torch.Tensor, targets: torch.Tensor, epochs: int, lr: float,
+             weight_decay: float, batch_size: int, seed: int) -> None:
+    """Train ``model`` in place: soft-label cross-entropy, AdamW, minibatches in a seeded order."""
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+    order = torch.Generator().manual_seed(seed)
+    for _ in range(epochs):
+        perm = torch.randperm(len(x), generator=order)
+        for start in range(0, len(x), batch_size):
+            batch = perm[start: start + batch_size]
+            loss = -(targets[batch] * torch.log_softmax(model(x[batch]), dim=1)).sum(dim=1).mean()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
 
 
 def predict_proba(model: torch.nn.Module, x) -> np.ndarray:
