@@ -57,3 +57,70 @@ def test_parse_sizes():
         parse_sizes("a:big")
     with pytest.raises(ValueError, match="one count per rung"):
         parse_sizes("a:1x32", "1,2")
+
+
+def _material_positions(games=2):
+    from w2s_edu.chess.selfplay import MaterialEngine, SelfPlayConfig, play_game
+
+    cfg = SelfPlayConfig(depth=1, multipv=4, max_plies=30, min_ply=4)
+    return [r for g in range(games) for r in play_game(MaterialEngine(), cfg, g)]
+
+
+def test_mirror_move_and_mirrored_positions_keep_their_labels():
+    import chess
+
+    from w2s_edu.chess.pretrain_data import PretrainData, mirror_move
+
+    assert mirror_move("e2e4") == "e7e5" and mirror_move("a7a8q") == "a2a1q" and mirror_move("e1g1") == "e8g8"
+    rows = _material_positions()
+    data = PretrainData.from_positions(rows, mirror=True)
+    assert len(data) == 2 * len(rows)
+    for i, row in enumerate(rows):
+        fen, twin = data.fens[2 * i], data.fens[2 * i + 1]
+        assert fen == row["fen"] and chess.Board(twin).turn != chess.Board(fen).turn
+        assert [cp for _, cp in data.top[2 * i + 1]] == [cp for _, cp in data.top[2 * i]]  # same scores
+        legal = set(data.legal[2 * i + 1].split())
+        assert {m for m, _ in data.top[2 * i + 1]} <= legal  # every mirrored top move is legal there
+        assert legal == {m.uci() for m in chess.Board(twin).legal_moves}
+
+
+def test_pair_batches_are_tokenized_and_reproducible():
+    import random
+
+    from w2s_edu.chess.pretrain_data import PairBatches, PretrainData
+    from w2s_edu.chess.tokenizer import build_tokenizer
+
+    data = PretrainData.from_positions(_material_positions())
+    tok = build_tokenizer()
+    a, b = next(iter(PairBatches(data, tok, 4, seed=1))), next(iter(PairBatches(data, tok, 4, seed=1)))
+    assert torch.equal(a["input_ids"], b["input_ids"]) and a["input_ids"].shape[1] in (69, 70)
+    assert a["best"].tolist().count(1.0) == 4 and len(a["best"]) == a["input_ids"].shape[0]
+    plain = data.sample(random.Random(0), [0, 1])
+    assert plain["best"].tolist()[0] == 1.0 and plain["texts"][0].endswith(data.top[0][0][0])
+
+
+def test_game_ranges():
+    from w2s_edu.chess.pretrain import game_ranges
+
+    assert game_ranges([7, 0, 1, 2, 2]) == [[0, 3], [7, 8]] and game_ranges([]) == []
+
+
+def test_pretraining_from_positions_with_a_time_cap(tmp_path):
+    """The GPU path: positions played elsewhere (no Stockfish needed), loader workers, a time cap."""
+    from w2s_edu.chess.pretrain_data import write_positions
+
+    rows = [r | {"game": r["game"] * 10 + 1} for r in _material_positions()] + [
+        r | {"game": 20} for r in _material_positions(1)]  # game 20 is held out for validation
+    path = write_positions(rows, tmp_path / "pos.jsonl.gz")
+    assert main(["--positions", str(path), "--out", str(tmp_path / "out"), "--sizes", SIZES, "--steps", "4,1000",
+                 "--max-seconds", "60,1.5", "--batch-size", "4", "--loader-workers", "1"]) == 0
+    summary = json.loads((tmp_path / "out" / "build.json").read_text())
+    assert summary["recipe"]["pretrain_games"] == [[1, 2], [11, 12], [20, 21]]
+    assert summary["recipe"]["mirror_augmentation"] and summary["train_examples"] == 2 * (summary["positions"] -
+                                                                                          summary["val_positions"])
+    s, big = (_check_rung_folder(tmp_path / "out" / n) for n in ("chess-s", "chess-l"))
+    assert s["rung"]["steps"] == 4  # fits in 60 s: unchanged
+    assert big["planned_steps"] == 1000 and 1 <= big["rung"]["steps"] < 1000  # cut to what fits in 1.5 s
+    assert big["rung"]["steps"] == max(1, int(1.5 / big["timed_seconds_per_step"]))
+    with pytest.raises(ValueError, match="one value per rung"):
+        main(["--positions", str(path), "--sizes", SIZES, "--lr", "0.1"])

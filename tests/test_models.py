@@ -115,3 +115,21 @@ def test_train_layers_freezes_lower_blocks(tiny_models):
     assert not any(p.requires_grad for p in layers[0].parameters())
     assert all(p.requires_grad for p in layers[1].parameters())
     assert all(p.requires_grad for p in clf.head.parameters())
+
+
+def test_weights_key_follows_the_weights_of_a_local_folder(tmp_path):
+    """A folder rebuilt in place must not bring back cached results of its old weights."""
+    from transformers import BertConfig, BertModel
+
+    from w2s_edu.models import resolve_model, weights_key
+
+    cfg = BertConfig(vocab_size=30, hidden_size=8, num_hidden_layers=1, num_attention_heads=1, intermediate_size=16)
+    torch.manual_seed(0)
+    BertModel(cfg).save_pretrained(tmp_path)
+    spec = resolve_model(str(tmp_path))
+    first = weights_key(spec)
+    assert first.startswith(str(tmp_path)) and first == weights_key(spec)
+    torch.manual_seed(1)
+    BertModel(cfg).save_pretrained(tmp_path)
+    assert weights_key(spec) != first
+    assert weights_key(resolve_model("minilm-l2")) == resolve_model("minilm-l2").path  # offline keys unchanged

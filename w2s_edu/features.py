@@ -29,6 +29,7 @@ from .models import (
     position_ids_from_mask,
     run_bert_layers,
     transformer_layers,
+    weights_key,
 )
 
 
@@ -157,7 +158,7 @@ def _frozen_inputs(spec, texts, kind, train_layers, max_length, batch_size, devi
             raise ValueError(f"Cached lower layers need a BERT-style encoder; {spec.name} is not one.")
         depth = len(transformer_layers(model)) - int(train_layers)
     key = cache.stable_hash({
-        "model": spec.path, "layers": spec.num_layers, "kind": kind, "depth": depth,
+        "model": weights_key(spec), "layers": spec.num_layers, "kind": kind, "depth": depth,
         "max_length": max_length, "texts": cache.texts_hash(texts), "v": 1,
         **({"dtype": spec.dtype} if spec.dtype else {}),  # weights loaded in half precision (GPU)
     })

@@ -92,6 +92,25 @@ def resolve_model(name: str) -> ModelSpec:
     return ModelSpec(name, name)
 
 
+def weights_key(spec: ModelSpec) -> str:
+    """What names a model's weights in cache keys: the hub id, or for a local folder its path plus
+    a hash of its config and weight files, so a folder rebuilt in place (a retrained chess rung,
+    say) never brings back results cached for the old weights. Files over 256 MB are identified by
+    size and modification time instead of content."""
+    import hashlib
+    from pathlib import Path
+
+    folder = Path(spec.path)
+    if spec.name in OFFLINE_LADDER or not folder.is_dir():
+        return spec.path
+    h = hashlib.sha256()
+    for f in sorted([*folder.glob("*.safetensors"), *folder.glob("*.bin"), *folder.glob("config.json")]):
+        stat = f.stat()
+        h.update(f.name.encode())
+        h.update(f.read_bytes() if stat.st_size < 256 * 2**20 else f"{stat.st_size}:{stat.st_mtime_ns}".encode())
+    return f"{spec.path}#{h.hexdigest()[:16]}"
+
+
 def _quiet_transformers() -> None:
     """transformers prints a load report when layers are dropped, and progress bars; silence both."""
     from transformers.utils import logging as hf_logging

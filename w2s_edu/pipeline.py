@@ -43,6 +43,7 @@ from .models import (
     load_backbone,
     resolve_model,
     transformer_layers,
+    weights_key,
 )
 from .results import W2SResult
 from .splits import split_task
@@ -109,7 +110,7 @@ class ModelRole:
         self.train_layers = k
 
     def key(self) -> dict:
-        key = {"model": self.spec.path, "layers": self.spec.num_layers, "mode": self.mode,
+        key = {"model": weights_key(self.spec), "layers": self.spec.num_layers, "mode": self.mode,
                "train_layers": self.train_layers, "max_length": self.cfg.max_length}
         if self.spec.dtype:  # only when set, so that runs cached before these options keep their keys
             key["dtype"] = self.spec.dtype

@@ -22,8 +22,8 @@ from pathlib import Path
 from .. import cache
 from .engine import find_stockfish
 
-# Game ranges of the shipped run (two workers, each played its own range).
-SHIPPED_PRETRAIN_GAMES = ((0, 58), (1000, 1058))
+# Game ranges of the shipped run (two workers, each played its own ranges).
+SHIPPED_PRETRAIN_GAMES = ((0, 58), (1000, 1058), (2000, 3000), (3000, 4000))
 SHIPPED_PUZZLE_GAMES = ((58, 269), (1058, 1099))
 PUZZLE_MARGIN_CP = 150
 
@@ -68,7 +68,8 @@ def play_games(cfg, ranges: list[tuple[int, int]], work: Path, tag: str, workers
 
 def build_ladder(rungs, *, out: str | Path | None = None, work: str | Path | None = None,
                  pretrain_games=SHIPPED_PRETRAIN_GAMES, puzzle_games=SHIPPED_PUZZLE_GAMES, games: int | None = None,
-                 workers: int = 2, device: str = "cpu", seed: int = 0, smoke: bool = False) -> dict:
+                 workers: int = 2, device: str = "cpu", seed: int = 0, smoke: bool = False,
+                 loader_workers: int = 0, mirror: bool = True) -> dict:
     """Play the games, write ``puzzles.csv`` (Lichess format) and pretrain every rung into ``out``.
 
     ``games=N`` replaces the shipped game ranges by ``N`` games: the first 10% (at least one) for
@@ -76,7 +77,7 @@ def build_ladder(rungs, *, out: str | Path | None = None, work: str | Path | Non
     Stockfish is missing, labels with :class:`.selfplay.MaterialEngine` (tests run anywhere).
     """
     from .lichess import write_lichess_csv
-    from .pretrain import LADDER_DIR, PretrainData, pretrain_rung
+    from .pretrain import LADDER_DIR
     from .puzzles import engine_puzzles
     from .selfplay import SelfPlayConfig, read_positions
     from .task import describe_puzzles
@@ -102,20 +103,41 @@ def build_ladder(rungs, *, out: str | Path | None = None, work: str | Path | Non
     pre_files, pre_stats = play_games(cfg, list(pretrain_games), work, "pretrain", workers, engine)
     puz_files, puz_stats = play_games(cfg, list(puzzle_games), work, "puzzles", workers, engine)
 
-    rows = read_positions(pre_files)
-    train = PretrainData.from_positions([r for r in rows if r["game"] % 20 != 0 or smoke])
-    val = PretrainData.from_positions([r for r in rows if r["game"] % 20 == 0 or smoke])
     puzzles = engine_puzzles(read_positions(puz_files), min_margin_cp=PUZZLE_MARGIN_CP if not smoke else 50)
     out.mkdir(parents=True, exist_ok=True)
     write_lichess_csv(puzzles, out / "puzzles.csv")
     recipe = {"selfplay": asdict(cfg), "engine": engine, "pretrain_games": [list(g) for g in pretrain_games],
               "puzzle_games": [list(g) for g in puzzle_games], "val_games": "game % 20 == 0",
               "puzzle_margin_cp": PUZZLE_MARGIN_CP, "seed": seed}
+    summary = pretrain_ladder(rungs, read_positions(pre_files), out, recipe, device=device, smoke=smoke,
+                              loader_workers=loader_workers, mirror=mirror)
+    summary.update(pretrain_data=pre_stats, puzzle_data=puz_stats, puzzles=describe_puzzles(puzzles))
+    (out / "build.json").write_text(json.dumps(summary, indent=2))
+    return summary
+
+
+def pretrain_ladder(rungs, rows: list[dict], out: str | Path, recipe: dict, *, device: str = "cpu",
+                    smoke: bool = False, loader_workers: int = 0, mirror: bool = True) -> dict:
+    """Pretrain every rung on labelled positions ``rows`` (every 20th game held out for validation;
+    ``mirror`` adds colour-mirrored twins of the training positions) and write ``out/build.json``.
+
+    This is the step a GPU machine runs: it needs no Stockfish, only positions played elsewhere
+    (``python -m w2s_edu.chess.pretrain --positions FILE``)."""
+    from .pretrain import PretrainData, pretrain_rung
+
+    out = Path(out)
+    train = PretrainData.from_positions([r for r in rows if r["game"] % 20 != 0 or smoke], mirror=mirror,
+                                        processes=loader_workers)
+    val = PretrainData.from_positions([r for r in rows if r["game"] % 20 == 0 or smoke])
+    recipe = {**recipe, "mirror_augmentation": mirror}
     metas = {}
     for rung in rungs:
-        meta = pretrain_rung(rung, train, val, out / rung.name, device=device, recipe=recipe, show_progress=True)
-        metas[rung.name] = {k: meta[k] for k in ("parameters", "seconds", "val")}
-    summary = {"recipe": recipe, "pretrain_data": pre_stats, "puzzle_data": puz_stats,
-               "puzzles": describe_puzzles(puzzles), "rungs": metas}
+        meta = pretrain_rung(rung, train, val, out / rung.name, device=device, recipe=recipe, show_progress=True,
+                             workers=loader_workers)
+        metas[rung.name] = {k: meta[k] for k in ("parameters", "seconds", "val", "device_name")} | {
+            "steps": meta["rung"]["steps"]}
+    summary = {"recipe": recipe, "positions": len(rows), "train_examples": len(train), "val_positions": len(val),
+               "rungs": metas}
+    out.mkdir(parents=True, exist_ok=True)
     (out / "build.json").write_text(json.dumps(summary, indent=2))
     return summary

@@ -13,12 +13,15 @@ on the mean-pooled output (the same pooling the pipeline's classifiers use):
 
 Only the backbone is saved (``save_pretrained``), with the tokenizer and a ``w2s_chess.json``
 that records the config, seed, data recipe, timings and measured accuracies, so anyone can
-rebuild a rung. Rungs differ in size *and* training compute (steps), which is what separates them
-at this budget. Run ``python -m w2s_edu.chess.pretrain --help`` (or ``w2s-edu chess-pretrain``).
+rebuild a rung. Rungs differ in size *and* training compute (steps). Run ``python -m
+w2s_edu.chess.pretrain --help`` (or ``w2s-edu chess-pretrain``).
 
-GPU / more compute: the same command scales (``--games``, ``--steps``, ``--sizes``, ``--device
-cuda``); a ladder with more games, deeper labels and 10-100x the steps is what separates rungs on
-harder puzzles. See :data:`GPU_RECIPE`.
+Where the shipped rungs came from: 210,320 positions from 2,116 self-play games (Stockfish 15.1 on
+this project's 2-core CPU machine), colour-mirrored to 399,408 training examples, then trained on
+one H100 with 12 DataLoader workers tokenizing (:data:`GPU_RECIPE`,
+``benchmarks/chess/gpu_pretrain.sh``). On a CPU the same command works but is far too slow for
+these sizes (a chess-l step at batch 512 takes seconds on two cores): pass ``--batch-size 64`` and
+fewer steps, and expect a weaker ladder.
 """
 
 from __future__ import annotations
@@ -27,20 +30,25 @@ import argparse
 import json
 import random
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import torch
 from torch import nn
 
-from .engine import win_prob
+from .pretrain_data import PairBatches, PretrainData
 from .tokenizer import MAX_TOKENS, build_tokenizer
+
+__all__ = ["RungConfig", "DEFAULT_LADDER", "PretrainData", "pretrain_rung", "main"]
 
 LADDER_DIR = Path(__file__).resolve().parent.parent / "data" / "chess"
 META_FILE = "w2s_chess.json"
-GPU_RECIPE = ("python -m w2s_edu.chess.pretrain --games 20000 --steps 200000 --batch-size 1024 --device cuda "
-              "--sizes chess-s:2x64,chess-m:4x128,chess-l:8x256 --out ./chess-ladder")
+PREFETCH = 4  # batches each loader worker prepares ahead
+GPU_RECIPE = ("python -m w2s_edu.chess.pretrain --positions benchmarks/chess/pretrain-positions.jsonl.gz "
+              "--device cuda --loader-workers 12 --threads 4 --batch-size 512 "
+              "--sizes chess-s:1x32,chess-m:4x96,chess-l:8x128 --lr 2e-3,1e-3,5e-4 "
+              "--steps 3419,4550,2532 --out ./chess-ladder")
 
 
 @dataclass
@@ -60,6 +68,7 @@ class RungConfig:
     value_coef: float = 0.5
     tie_square_init: bool = True
     seed: int = 0
+    max_seconds: float | None = None  # cap: fewer steps if `steps` would take longer (timed first)
 
     def bert_config(self, vocab_size: int):
         from transformers import BertConfig
@@ -70,62 +79,14 @@ class RungConfig:
                           hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
 
 
-# The shipped ladder (see w2s_edu/data/chess/*/w2s_chess.json for what each one measured).
+# The shipped ladder (see w2s_edu/data/chess/*/w2s_chess.json for what each one measured): trained on
+# one H100 at batch 512, each for the steps that fitted its time cap. chess-l got 2,532 steps because
+# the session's GPU time ran out (a run planned at 6,550 steps was cut off just before the end).
 DEFAULT_LADDER = (
-    RungConfig("chess-s", layers=1, hidden=32, heads=2, steps=100, lr=2e-3),
-    RungConfig("chess-m", layers=2, hidden=48, heads=2, steps=400, lr=2e-3),
-    RungConfig("chess-l", layers=3, hidden=64, heads=4, steps=1200),
+    RungConfig("chess-s", layers=1, hidden=32, heads=2, steps=3419, batch_size=512, lr=2e-3),
+    RungConfig("chess-m", layers=4, hidden=96, heads=3, steps=4550, batch_size=512, lr=1e-3),
+    RungConfig("chess-l", layers=8, hidden=128, heads=4, steps=2532, batch_size=512, lr=5e-4),
 )
-
-
-# ----------------------------------------------------------------------------- data
-
-
-@dataclass
-class PretrainData:
-    """Labelled positions as arrays: the top moves (UCI) with scores, and every legal move."""
-
-    fens: list[str]
-    top: list[list[tuple[str, int]]]
-    legal: list[list[str]] = field(default_factory=list)
-
-    @classmethod
-    def from_positions(cls, rows: list[dict]) -> "PretrainData":
-        import chess
-
-        legal = [[m.uci() for m in chess.Board(r["fen"]).legal_moves] for r in rows]
-        return cls([r["fen"] for r in rows], [[tuple(m) for m in r["moves"]] for r in rows], legal)
-
-    def __len__(self) -> int:
-        return len(self.fens)
-
-    def sample(self, rng: random.Random, idx: list[int], near_cp: int = 30) -> dict:
-        """Two examples per position: its best move, and a worse move (half the time another of the
-        engine's top moves that is at least ``near_cp`` worse, else a random legal move outside the
-        top moves). Returns texts and targets (``q`` is nan where the engine gave no score)."""
-        texts, best, q, value = [], [], [], []
-        for i in idx:
-            fen, top = self.fens[i], self.top[i]
-            v = win_prob(top[0][1])
-            texts.append(f"{fen} {top[0][0]}")
-            best.append(1.0)
-            q.append(v)
-            value.append(v)
-            worse = [(m, cp) for m, cp in top[1:] if top[0][1] - cp >= near_cp]
-            known = {m for m, _ in top}
-            others = [m for m in self.legal[i] if m not in known]
-            if worse and (not others or rng.random() < 0.5):
-                m, cp = rng.choice(worse)
-                texts.append(f"{fen} {m}")
-                q.append(win_prob(cp))
-            elif others:
-                texts.append(f"{fen} {rng.choice(others)}")
-                q.append(float("nan"))
-            else:
-                continue
-            best.append(0.0)
-            value.append(v)
-        return {"texts": texts, "best": torch.tensor(best), "q": torch.tensor(q), "value": torch.tensor(value)}
 
 
 # ----------------------------------------------------------------------------- model
@@ -162,8 +123,9 @@ class ChessPretrainer(nn.Module):
 def losses(out: torch.Tensor, batch: dict, cfg: RungConfig) -> dict:
     f = nn.functional
     best = f.binary_cross_entropy_with_logits(out[:, 0], batch["best"])
-    known = ~torch.isnan(batch["q"])
-    q = f.mse_loss(torch.sigmoid(out[known, 1]), batch["q"][known]) if known.any() else out.sum() * 0
+    known = ~torch.isnan(batch["q"])  # masked, not indexed: no GPU sync per step
+    q_err = (torch.sigmoid(out[:, 1]) - torch.nan_to_num(batch["q"])) ** 2
+    q = (q_err * known).sum() / known.sum().clamp(min=1)
     value = f.mse_loss(torch.sigmoid(out[:, 2]), batch["value"])
     return {"total": best + cfg.q_coef * q + cfg.value_coef * value, "best": best, "q": q, "value": value}
 
@@ -186,41 +148,90 @@ def evaluate(model: ChessPretrainer, tokenizer, data: PretrainData, device: str 
     return {"best_acc": correct / max(total, 1), "value_mse": float(np.mean(vmse))}
 
 
-def pretrain_rung(cfg: RungConfig, train: PretrainData, val: PretrainData, out_dir: Path | None,
-                  device: str = "cpu", recipe: dict | None = None, show_progress: bool = True,
-                  snapshots: tuple[int, ...] = ()) -> dict:
-    """Train one rung from scratch and save its backbone + tokenizer + metadata to ``out_dir``."""
-    from tqdm.auto import tqdm
-    from transformers import BertModel, get_cosine_schedule_with_warmup
+def _build(cfg: RungConfig, tokenizer, device: str):
+    from transformers import BertModel
 
-    tokenizer = build_tokenizer()
     torch.manual_seed(cfg.seed)
-    rng = random.Random(cfg.seed)
     backbone = BertModel(cfg.bert_config(len(tokenizer)), add_pooling_layer=False)
     if cfg.tie_square_init:
         tie_square_embeddings(backbone, tokenizer)
     model = ChessPretrainer(backbone).to(device)
-    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    return model, torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+
+
+def _step(model, opt, batch: dict, cfg: RungConfig, device: str) -> dict:
+    batch = {k: v.to(device, non_blocking=True) for k, v in batch.items()}
+    out = model(batch["input_ids"], batch["attention_mask"])
+    parts = losses(out, batch, cfg)
+    parts["total"].backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    opt.step()
+    opt.zero_grad(set_to_none=True)
+    return parts
+
+
+def _batches(train: PretrainData, tokenizer, cfg: RungConfig, workers: int, device: str):
+    data = PairBatches(train, tokenizer, cfg.batch_size, seed=cfg.seed)
+    pin = workers > 0 and device.startswith("cuda")
+    loader = torch.utils.data.DataLoader(data, batch_size=None, num_workers=workers, pin_memory=pin,
+                                         persistent_workers=False, prefetch_factor=PREFETCH if workers else None)
+    return iter(loader)
+
+
+def affordable_steps(cfg: RungConfig, train: PretrainData, device: str = "cpu", workers: int = 0,
+                     probe_steps: int = 100, probe_seconds: float = 5.0) -> tuple[int, float]:
+    """How many steps fit in ``cfg.max_seconds``: times up to ``probe_steps`` steps (at most about
+    ``probe_seconds``) of a throwaway copy once the loader's queued batches are used up (a first
+    version timed only queued batches and planned twice too many steps); returns (steps, seconds per step)."""
+    tokenizer = build_tokenizer()
+    model, opt = _build(cfg, tokenizer, device)
+    batches = _batches(train, tokenizer, cfg, workers, device)
+    sync = torch.cuda.synchronize if device.startswith("cuda") else (lambda: None)
+    for _ in range(3 + PREFETCH * workers):  # drain the batches the loader queued ahead: time the steady state
+        _step(model, opt, next(batches), cfg, device)
+    sync()
+    start, done = time.time(), 0
+    while done < probe_steps and time.time() - start < probe_seconds:
+        _step(model, opt, next(batches), cfg, device)
+        sync()
+        done += 1
+    per_step = (time.time() - start) / done
+    return max(1, min(cfg.steps, int(cfg.max_seconds / per_step))), per_step
+
+
+def pretrain_rung(cfg: RungConfig, train: PretrainData, val: PretrainData, out_dir: Path | None,
+                  device: str = "cpu", recipe: dict | None = None, show_progress: bool = True,
+                  snapshots: tuple[int, ...] = (), workers: int = 0) -> dict:
+    """Train one rung from scratch and save its backbone + tokenizer + metadata to ``out_dir``.
+
+    ``workers`` DataLoader processes sample and tokenize batches (use several on a GPU machine).
+    With ``cfg.max_seconds`` set, the step count is first cut to what fits in that time (the
+    metadata records the steps actually run and the measured seconds per step)."""
+    from tqdm.auto import tqdm
+    from transformers import get_cosine_schedule_with_warmup
+
+    planned = cfg.steps
+    per_step = None
+    if cfg.max_seconds:
+        steps, per_step = affordable_steps(cfg, train, device, workers)
+        cfg = replace(cfg, steps=steps)
+    tokenizer = build_tokenizer()
+    model, opt = _build(cfg, tokenizer, device)
     sched = get_cosine_schedule_with_warmup(opt, int(cfg.warmup_frac * cfg.steps), cfg.steps)
-    order: list[int] = []
+    batches = _batches(train, tokenizer, cfg, workers, device)
     start = time.time()
     log = []
-    bar = tqdm(range(cfg.steps), desc=f"pretraining {cfg.name}", unit="step", disable=not show_progress)
+    bar = tqdm(range(cfg.steps), desc=f"pretraining {cfg.name}", unit="step", disable=not show_progress,
+               mininterval=2.0)
+    deadline = start + 1.5 * cfg.max_seconds if cfg.max_seconds else None
+    steps_run = 0
     for step in bar:
-        if len(order) < cfg.batch_size:
-            fresh = list(range(len(train)))
-            rng.shuffle(fresh)
-            order.extend(fresh)
-        idx, order = order[: cfg.batch_size], order[cfg.batch_size:]
-        b = train.sample(rng, idx)
-        enc = tokenizer(b["texts"], padding=True, return_tensors="pt")
-        out = model(enc["input_ids"].to(device), enc["attention_mask"].to(device))
-        parts = losses(out, {k: v.to(device) for k, v in b.items() if k != "texts"}, cfg)
-        parts["total"].backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
+        parts = _step(model, opt, next(batches), cfg, device)
         sched.step()
-        opt.zero_grad(set_to_none=True)
+        steps_run = step + 1
+        if deadline and time.time() > deadline and step < cfg.steps - 1:  # the timing was off: stop, keep it
+            print(f"{cfg.name}: stopped at step {steps_run} of {cfg.steps}, 1.5x over its time cap")
+            break
         if out_dir is not None and step + 1 in snapshots:  # intermediate compute, e.g. for studies
             model.backbone.save_pretrained(Path(out_dir).with_name(f"{cfg.name}-step{step + 1}"))
             tokenizer.save_pretrained(Path(out_dir).with_name(f"{cfg.name}-step{step + 1}"))
@@ -229,10 +240,12 @@ def pretrain_rung(cfg: RungConfig, train: PretrainData, val: PretrainData, out_d
             bar.set_postfix(loss=f"{float(parts['total'].detach()):.3f}")
     seconds = time.time() - start
     metrics = evaluate(model, tokenizer, val, device)
-    meta = {"rung": asdict(cfg), "parameters": sum(p.numel() for p in model.backbone.parameters()),
+    meta = {"rung": asdict(cfg), "planned_steps": planned, "timed_seconds_per_step": per_step, "steps_run": steps_run,
+            "parameters": sum(p.numel() for p in model.backbone.parameters()),
             "seconds": round(seconds, 1), "threads": torch.get_num_threads(), "device": device,
-            "val": metrics, "train_positions": len(train), "val_positions": len(val), "log": log,
-            "recipe": recipe or {}}
+            "device_name": torch.cuda.get_device_name() if device.startswith("cuda") else "cpu",
+            "loader_workers": workers, "val": metrics, "train_positions": len(train), "val_positions": len(val),
+            "log": log, "recipe": recipe or {}}
     if out_dir is not None:
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -270,8 +283,28 @@ def default_steps() -> str:
     return ",".join(str(r.steps) for r in DEFAULT_LADDER)
 
 
+def _per_rung(text: str | None, rungs: list[RungConfig], field_name: str, cast) -> list[RungConfig]:
+    if not text:
+        return rungs
+    values = [cast(v) for v in text.split(",")]
+    if len(values) != len(rungs):
+        raise ValueError(f"--{field_name.replace('_', '-')} needs one value per rung ({len(rungs)}), got {text!r}.")
+    return [replace(r, **{field_name: v}) for r, v in zip(rungs, values)]
+
+
+def game_ranges(games) -> list[list[int]]:
+    """Sorted game numbers as [first, last + 1] runs, for the recipe: [0, 1, 2, 7] -> [[0, 3], [7, 8]]."""
+    runs: list[list[int]] = []
+    for g in sorted(set(games)):
+        if runs and runs[-1][1] == g:
+            runs[-1][1] = g + 1
+        else:
+            runs.append([g, g + 1])
+    return runs
+
+
 def main(argv: list[str] | None = None) -> int:
-    from .build import build_ladder
+    from .build import build_ladder, pretrain_ladder
 
     p = argparse.ArgumentParser(prog="python -m w2s_edu.chess.pretrain", description=__doc__.split("\n\n")[0],
                                 epilog=f"GPU run, for example: {GPU_RECIPE}")
@@ -281,11 +314,20 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--work", default=None, help="folder for self-play data (default: the w2s-edu cache)")
     p.add_argument("--games", type=int, default=None,
                    help="self-play games, 10%% of them for puzzles (default: the shipped game ranges)")
+    p.add_argument("--positions", nargs="+", default=None,
+                   help="pretrain on positions already played (.jsonl or .jsonl.gz from self-play); skips "
+                        "self-play and puzzles, so no Stockfish is needed (e.g. on a GPU machine)")
     p.add_argument("--sizes", default=default_sizes(), help="rungs as name:LAYERSxHIDDEN, comma-separated")
     p.add_argument("--steps", default=None,
                    help=f"training steps per rung, comma-separated (default {default_steps()})")
+    p.add_argument("--lr", default=None, help="learning rate per rung, comma-separated")
+    p.add_argument("--max-seconds", default=None,
+                   help="time cap per rung, comma-separated: steps are cut to what fits (timed first)")
     p.add_argument("--batch-size", type=int, default=None)
     p.add_argument("--workers", type=int, default=2, choices=(1, 2), help="self-play processes (1 or 2)")
+    p.add_argument("--loader-workers", type=int, default=0,
+                   help="DataLoader processes that tokenize batches (several on a GPU machine)")
+    p.add_argument("--no-mirror", action="store_true", help="no colour-mirrored copies of training positions")
     p.add_argument("--device", default="cpu")
     p.add_argument("--threads", type=int, default=1, help="torch threads (1 on a shared machine)")
     p.add_argument("--seed", type=int, default=0)
@@ -293,10 +335,23 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
     rungs = parse_sizes(args.sizes, args.steps)
+    rungs = _per_rung(args.lr, rungs, "lr", float)
+    rungs = _per_rung(args.max_seconds, rungs, "max_seconds", float)
     if args.batch_size:
         rungs = [replace(r, batch_size=args.batch_size) for r in rungs]
-    summary = build_ladder(rungs, games=args.games, out=args.out, work=args.work, workers=args.workers,
-                           device=args.device, seed=args.seed, smoke=args.smoke)
+    if args.positions:
+        from .selfplay import SelfPlayConfig, read_positions
+
+        rows = read_positions(args.positions)
+        recipe = {"selfplay": asdict(SelfPlayConfig(seed=args.seed)), "engine": "stockfish",
+                  "pretrain_games": game_ranges(r["game"] for r in rows), "val_games": "game % 20 == 0",
+                  "positions_files": [Path(f).name for f in args.positions], "seed": args.seed}
+        summary = pretrain_ladder(rungs, rows, args.out, recipe, device=args.device, smoke=args.smoke,
+                                  loader_workers=args.loader_workers, mirror=not args.no_mirror)
+    else:
+        summary = build_ladder(rungs, games=args.games, out=args.out, work=args.work, workers=args.workers,
+                               device=args.device, seed=args.seed, smoke=args.smoke,
+                               loader_workers=args.loader_workers, mirror=not args.no_mirror)
     print(json.dumps(summary, indent=2))
     return 0
 

@@ -107,10 +107,13 @@ def generate(cfg: SelfPlayConfig, games: range, out: Path, show_progress: bool =
 
 
 def read_positions(paths) -> list[dict]:
-    """Positions from JSON-lines files written by :func:`generate`, sorted by (game, ply)."""
+    """Positions from JSON-lines files written by :func:`generate` (or gzipped, ``.jsonl.gz``),
+    sorted by (game, ply)."""
+    import gzip
+
     rows = []
     for path in paths:
-        with open(path) as f:
+        with (gzip.open if str(path).endswith(".gz") else open)(path, "rt") as f:
             rows.extend(json.loads(line) for line in f if line.strip())
     return sorted(rows, key=lambda r: (r["game"], r["ply"]))
 
