@@ -119,3 +119,11 @@ def test_chain_needs_three_models(chess_ladder):
     names, task = chess_ladder
     with pytest.raises(ValueError, match="at least 3"):
         run_bootstrap(_config(task), names[:2])
+
+
+def test_format_bootstrap_reports_pgr_over_the_seeds_where_it_is_defined():
+    from w2s_edu.bootstrap import _pgr_over_seeds
+
+    assert _pgr_over_seeds([0.1, 0.3]) == "0.20 +- 0.14"
+    assert _pgr_over_seeds([float("nan"), 0.5]).startswith("0.50 +- 0.00   (over 1 of 2 seeds;")
+    assert _pgr_over_seeds([float("nan")]).startswith("undefined on every seed")

@@ -137,6 +137,19 @@ def format_bootstrap(result: dict) -> str:
     for key, label in (("weak", "weak supervisor"), ("direct", "direct weak -> strong"),
                        ("bootstrap", "bootstrapped (chain)"), ("ceiling", "strong ceiling")):
         lines.append(f"{label:<24} {s[key]['mean']:.3f} +- {s[key]['std']:.3f}")
-    lines.append(f"PGR direct {s['pgr_direct']['mean']:.2f} +- {s['pgr_direct']['std']:.2f}   "
-                 f"PGR bootstrapped {s['pgr_bootstrap']['mean']:.2f} +- {s['pgr_bootstrap']['std']:.2f}")
+    for key, label in (("pgr_direct", "PGR direct"), ("pgr_bootstrap", "PGR bootstrapped")):
+        lines.append(f"{label:<24} {_pgr_over_seeds([p[key] for p in result['per_seed']])}")
     return "\n".join(lines)
+
+
+def _pgr_over_seeds(values: list[float]) -> str:
+    """Mean +- std of the seeds where PGR is defined, saying how many seeds had none (there the
+    ceiling was not above the supervisor, so there was no gap to recover)."""
+    defined = [v for v in values if np.isfinite(v)]
+    if not defined:
+        return "undefined on every seed (the ceiling never beat the supervisor)"
+    text = f"{np.mean(defined):.2f} +- {np.std(defined, ddof=1) if len(defined) > 1 else 0.0:.2f}"
+    if len(defined) < len(values):
+        text += (f"   (over {len(defined)} of {len(values)} seeds; "
+                 "undefined where the ceiling did not beat the supervisor)")
+    return text

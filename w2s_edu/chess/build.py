@@ -24,7 +24,7 @@ from .engine import find_stockfish
 
 # Game ranges of the shipped run (two workers, each played its own ranges).
 SHIPPED_PRETRAIN_GAMES = ((0, 58), (1000, 1058), (2000, 3000), (3000, 4000))
-SHIPPED_PUZZLE_GAMES = ((58, 269), (1058, 1099))
+SHIPPED_PUZZLE_GAMES = ((58, 269), (1058, 1099), (5000, 6049), (7000, 8068))
 PUZZLE_MARGIN_CP = 150
 
 
