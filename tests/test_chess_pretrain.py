@@ -124,3 +124,18 @@ def test_pretraining_from_positions_with_a_time_cap(tmp_path):
     assert big["rung"]["steps"] == max(1, int(1.5 / big["timed_seconds_per_step"]))
     with pytest.raises(ValueError, match="one value per rung"):
         main(["--positions", str(path), "--sizes", SIZES, "--lr", "0.1"])
+
+
+def test_a_rung_stops_when_its_timing_was_off(tmp_path, monkeypatch):
+    """If the timed estimate was wrong, training stops at 1.5x the cap and keeps (and records) what it has."""
+    from dataclasses import replace
+
+    from w2s_edu.chess import pretrain
+    from w2s_edu.chess.pretrain_data import PretrainData
+
+    monkeypatch.setattr(pretrain, "affordable_steps", lambda *a, **k: (100_000, 1e-6))  # a wildly optimistic timing
+    data = PretrainData.from_positions(_material_positions())
+    cfg = replace(DEFAULT_LADDER[0], steps=100_000, batch_size=4, max_seconds=0.5)
+    meta = pretrain.pretrain_rung(cfg, data, data, tmp_path / "rung", show_progress=False)
+    assert meta["rung"]["steps"] == 100_000 and 1 <= meta["steps_run"] < 100_000
+    assert 0.75 <= meta["seconds"] < 5 and (tmp_path / "rung" / "model.safetensors").exists()
