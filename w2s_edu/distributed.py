@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import copy
 import math
 import os
 import sys
@@ -43,7 +42,7 @@ from tqdm.auto import tqdm
 from .features import Inputs
 from .losses import loss_targets
 from .pipeline import LocalExecutor
-from .training import TrainConfig, _check_finite, predict_proba, resolve_precision
+from .training import TrainConfig, ValidationTracker, _check_finite, predict_proba, resolve_precision
 
 ACCELERATE_PRECISION = {"fp32": "no", "bf16": "bf16", "fp16": "fp16"}
 PAD = -1  # index of a padding row in a batch (weight 0)
@@ -159,9 +158,8 @@ def train_accelerate(model, inputs: Inputs, targets, cfg: TrainConfig, *, accele
         with acc.autocast():
             return model(batch).float()
 
-    history = {"step": [], "loss": [], "eval_step": [], "eval_acc": [], "stopped_early": False,
-               "best_step": None, "steps": total}
-    best_acc, best_state, waited = -1.0, None, 0
+    tracker = ValidationTracker(total, cfg.patience)
+    history = tracker.history
     bar = tqdm(total=total, desc=desc, leave=False, unit="step",
                disable=not show_progress or not acc.is_local_main_process)
     for step, shard in enumerate(loader):
@@ -214,20 +212,10 @@ def train_accelerate(model, inputs: Inputs, targets, cfg: TrainConfig, *, accele
             probs = predict_proba(model, val[0], device=str(device), precision=precision)
             acc_val = float((probs.argmax(1) == np.asarray(val[1])).mean())
             model.train()
-            history["eval_step"].append(step + 1)
-            history["eval_acc"].append(acc_val)
-            if acc_val > best_acc:
-                best_acc, waited, history["best_step"] = acc_val, 0, step + 1
-                if cfg.patience is not None:
-                    best_state = copy.deepcopy(acc.unwrap_model(model).state_dict())
-            else:
-                waited += 1
-                if cfg.patience is not None and waited >= cfg.patience:
-                    history["stopped_early"] = True
-                    break
+            if tracker.update(step, acc_val, acc.unwrap_model(model)):
+                break
     bar.close()
-    if best_state is not None:
-        acc.unwrap_model(model).load_state_dict(best_state)
+    tracker.restore_best(acc.unwrap_model(model))
     model.eval()
     acc.free_memory()  # the accelerator forgets this model, optimizer and loader (the pipeline trains many)
     return history

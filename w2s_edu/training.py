@@ -107,6 +107,38 @@ def predict_proba(model, inputs: Inputs, batch_size: int = 256, device: str | No
     return out.numpy()
 
 
+class ValidationTracker:
+    """The training history with its validation curve, shared by the one-process loop here and the
+    ``accelerate`` loop (:mod:`.distributed`): records each evaluation, remembers the best step,
+    keeps a copy of the best weights when ``patience`` is set, and says when to stop early."""
+
+    def __init__(self, total_steps: int, patience: int | None):
+        self.history = {"step": [], "loss": [], "eval_step": [], "eval_acc": [], "stopped_early": False,
+                        "best_step": None, "steps": total_steps}
+        self.patience, self.best_acc, self.best_state, self.waited = patience, -1.0, None, 0
+
+    def update(self, step: int, acc: float, model: torch.nn.Module) -> bool:
+        """Record validation accuracy ``acc`` after ``step``; True when training should stop."""
+        h = self.history
+        h["eval_step"].append(step + 1)
+        h["eval_acc"].append(acc)
+        if acc > self.best_acc:
+            self.best_acc, self.waited, h["best_step"] = acc, 0, step + 1
+            if self.patience is not None:
+                self.best_state = copy.deepcopy(model.state_dict())
+            return False
+        self.waited += 1
+        if self.patience is not None and self.waited >= self.patience:
+            h["stopped_early"] = True
+            return True
+        return False
+
+    def restore_best(self, model: torch.nn.Module) -> None:
+        """Load the best weights back (only kept when early stopping was on)."""
+        if self.best_state is not None:
+            model.load_state_dict(self.best_state)
+
+
 def train_classifier(model, inputs: Inputs, targets, cfg: TrainConfig, *, val: tuple | None = None,
                      desc: str = "training", show_progress: bool = True) -> dict:
     """Train ``model`` in place on ``inputs`` against soft ``targets`` (N, 2) with ``cfg.loss``.
@@ -141,9 +173,8 @@ def train_classifier(model, inputs: Inputs, targets, cfg: TrainConfig, *, val: t
     def forward(part):  # logits in fp32, whatever precision the model ran in
         with autocast(device, precision):
             return model(_to(inputs.batch(part), device)).float()
-    history = {"step": [], "loss": [], "eval_step": [], "eval_acc": [], "stopped_early": False,
-               "best_step": None, "steps": total}
-    best_acc, best_state, waited = -1.0, None, 0
+    tracker = ValidationTracker(total, cfg.patience)
+    history = tracker.history
     batches = [b for _ in range(math.ceil(total / steps_per_epoch))
                for b in torch.randperm(n, generator=gen).split(cfg.batch_size)][:total]
     bar = tqdm(range(total), desc=desc, leave=False, unit="step", disable=not show_progress)
@@ -185,20 +216,10 @@ def train_classifier(model, inputs: Inputs, targets, cfg: TrainConfig, *, val: t
             acc = float((predict_proba(model, val[0], device=device, precision=precision).argmax(1)
                          == np.asarray(val[1])).mean())
             model.train()
-            history["eval_step"].append(step + 1)
-            history["eval_acc"].append(acc)
-            if acc > best_acc:
-                best_acc, waited, history["best_step"] = acc, 0, step + 1
-                if cfg.patience is not None:
-                    best_state = copy.deepcopy(model.state_dict())
-            else:
-                waited += 1
-                if cfg.patience is not None and waited >= cfg.patience:
-                    history["stopped_early"] = True
-                    break
+            if tracker.update(step, acc, model):
+                break
     bar.close()
-    if best_state is not None:
-        model.load_state_dict(best_state)
+    tracker.restore_best(model)
     model.eval()
     return history
 
