@@ -151,6 +151,16 @@ class ModelRole:
                            loss_kwargs=c.loss_kwargs[loss], seed=seed, device=c.device, precision=self.precision)
 
 
+def validation_labels(cfg: W2SConfig, weak: dict, y: dict) -> tuple | None:
+    """The students' validation slice as ``train_and_predict`` takes it: ``("val", labels, source)``
+    with the weak model's labels or ground truth (``cfg.val_labels``), or None without ``val_size``."""
+    if not cfg.val_size:
+        return None
+    if cfg.val_labels == "weak":
+        return ("val", weak["val"].argmax(1), weak["key"])
+    return ("val", y["val"], "ground_truth")
+
+
 def train_and_predict(role: ModelRole, inputs: Inputs, rows: dict[str, np.ndarray], train_split: str,
                       targets: np.ndarray, loss: str, seed: int, labels_from: str, desc: str,
                       predict_on: tuple[str, ...] = ("test",), val: tuple | None = None) -> dict:
@@ -245,10 +255,7 @@ def run_w2s(config: W2SConfig | None = None, progress: Callable[[int, int, str],
             c = train_and_predict(strong, strong_inputs, rows, "train_weak", _one_hot(y["train_weak"]), "xent",
                                   seed, "ground_truth", f"{tag} ceiling {cfg.strong}")
             advance()
-            val = None
-            if cfg.val_size:
-                val_y = w["val"].argmax(1) if cfg.val_labels == "weak" else y["val"]
-                val = ("val", val_y, w["key"] if cfg.val_labels == "weak" else "ground_truth")
+            val = validation_labels(cfg, w, y)
             students = {}
             for loss in cfg.losses:
                 stage(f"{tag}: {cfg.strong} on weak labels ({loss})")

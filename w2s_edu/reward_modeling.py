@@ -45,7 +45,7 @@ from .config import W2SConfig
 from .features import Inputs
 from .metrics import PGRUndefinedWarning
 from .models import LinearProbe, TopLayersClassifier, TransformerClassifier, fresh_backbone, load_backbone
-from .pipeline import ModelRole, _one_hot, _seed_metrics, _summarize, train_and_predict
+from .pipeline import ModelRole, _one_hot, _seed_metrics, _summarize, train_and_predict, validation_labels
 from .results import W2SResult
 from .splits import split_task
 
@@ -357,10 +357,7 @@ def run_reward_w2s(config: W2SConfig | None = None, *, pairs: datasets.Dataset |
             c = train_and_predict(strong, strong_inputs, rows, "train_weak", _one_hot(y["train_weak"]), "xent",
                                   seed, "ground_truth", f"{tag} ceiling RM {cfg.strong}")
             bar.update()
-            val = None
-            if cfg.val_size:
-                val_y = w["val"].argmax(1) if cfg.val_labels == "weak" else y["val"]
-                val = ("val", val_y, w["key"] if cfg.val_labels == "weak" else "ground_truth")
+            val = validation_labels(cfg, w, y)
             students = {}
             for loss in cfg.losses:
                 bar.set_postfix_str(f"{tag}: {cfg.strong} on weak preferences ({loss})")
