@@ -18,8 +18,8 @@ import warnings
 
 
 from w2s_edu.config import W2SConfig
-from w2s_edu.metrics import summarize
-from w2s_edu.pipeline import run_w2s
+from w2s_edu.experiment.metrics import summarize
+from w2s_edu.experiment.pipeline import run_w2s
 
 CANDIDATES = {  # overrides of the default W2SConfig (categories, minilm-l2 probe -> minilm-l6)
     "A (default)": dict(losses="xent,logconf"),

@@ -6,7 +6,7 @@
     python benchmarks/gpu_benchmark.py --model tiny --steps 2 --seq-len 16      # seconds on a CPU (the test)
 
 Nothing is downloaded: each model is built with *random* weights from its ladder config
-(:mod:`w2s_edu.ladders`: gpt2 ... gpt2-xl, pythia-*, qwen2.5-0.5b ... qwen2.5-32b), directly on the
+(:mod:`w2s_edu.models.registry`: gpt2 ... gpt2-xl, pythia-*, qwen2.5-0.5b ... qwen2.5-32b), directly on the
 device, in the dtype the pipeline would load it in (bf16/fp16 for the frozen weights of a probe or a
 LoRA student under mixed precision, fp32 otherwise). Speed does not depend on the weights' values.
 
@@ -15,7 +15,7 @@ Each mode runs what the package runs for it, on random token ids (micro-batch ``
 
 * ``probe``: the frozen backbone's forward pass without gradients (feature extraction; the linear
   head then trains on cached features in seconds);
-* ``lora``: LoRA adapters (``--lora-r``) on :data:`w2s_edu.models.LORA_TARGETS`, forward, backward,
+* ``lora``: LoRA adapters (``--lora-r``) on :data:`w2s_edu.models.backbones.LORA_TARGETS`, forward, backward,
   AdamW step;
 * ``finetune``: every weight trains, AdamW.
 
@@ -27,7 +27,7 @@ the forward pass, which is *not* counted (it is overhead, as in MFU's definition
 per second / the GPU's peak dense FLOPs for the precision (table below: H100, H200, A100; other
 devices, CPUs included, get no MFU unless ``--peak-tflops`` says). Peak memory is
 ``torch.cuda.max_memory_allocated`` on a GPU and the process's peak resident memory on a CPU (which
-includes Python and torch themselves); the estimate column is :func:`w2s_edu.memory.estimate_memory`.
+includes Python and torch themselves); the estimate column is :func:`w2s_edu.scale.memory.estimate_memory`.
 
 Prints a markdown table and writes every number to ``--json``.
 """
@@ -45,15 +45,16 @@ from pathlib import Path
 
 import torch
 
-from w2s_edu import ladders, memory
-from w2s_edu.models import (
+from w2s_edu.models import registry as ladders
+from w2s_edu.scale import memory
+from w2s_edu.models.backbones import (
     TransformerClassifier,
     _dtype_kwarg,
     apply_lora,
     enable_gradient_checkpointing,
     trainable_parameters,
 )
-from w2s_edu.training import autocast, resolve_precision
+from w2s_edu.train.loop import autocast, resolve_precision
 
 # Peak dense tensor-core TFLOPS (bf16 = fp16) and plain fp32 (torch does not use TF32 for matmuls unless
 # told to), from NVIDIA's datasheets (their "with sparsity" figures halved). Matched in this order.

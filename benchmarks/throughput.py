@@ -17,10 +17,10 @@ import time
 import numpy as np
 import torch
 
-from w2s_edu.features import frozen_inputs
-from w2s_edu.models import TransformerClassifier, fresh_backbone, load_backbone, mean_pool, resolve_model
-from w2s_edu.tasks import get_task
-from w2s_edu.training import TrainConfig, train_classifier
+from w2s_edu.models.features import frozen_inputs
+from w2s_edu.models.backbones import TransformerClassifier, fresh_backbone, load_backbone, mean_pool, resolve_model
+from w2s_edu.tasks.registry import get_task
+from w2s_edu.train.loop import TrainConfig, train_classifier
 
 
 def timed(fn) -> float:

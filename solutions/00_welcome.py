@@ -86,7 +86,7 @@ SMOKE = os.environ.get("W2S_SMOKE") == "1"
 # `lab`/`gpu` extras are only needed later, if at all.
 
 # %%
-from w2s_edu.doctor import report
+from w2s_edu.cli.doctor import report
 
 print(report())
 
@@ -143,11 +143,11 @@ from w2s_edu.checks.lesson00 import check_pgr
 check_pgr(pgr)
 
 # %% [markdown]
-# The package has the same function, `w2s_edu.metrics.pgr`, which the experiment below uses. It also
+# The package has the same function, `w2s_edu.experiment.metrics.pgr`, which the experiment below uses. It also
 # warns when PGR is undefined. Your version and the package's should agree on the made-up example:
 
 # %%
-from w2s_edu.metrics import pgr as reference_pgr
+from w2s_edu.experiment.metrics import pgr as reference_pgr
 
 print(f"yours: {pgr(0.70, 0.76, 0.80):.3f}   package: {reference_pgr(0.70, 0.76, 0.80):.3f}")
 
@@ -166,7 +166,7 @@ print(f"yours: {pgr(0.70, 0.76, 0.80):.3f}   package: {reference_pgr(0.70, 0.76,
 
 # %%
 from w2s_edu.config import W2SConfig
-from w2s_edu.pipeline import run_w2s
+from w2s_edu.experiment.pipeline import run_w2s
 
 config = W2SConfig.from_preset("smoke" if SMOKE else "default")
 result = run_w2s(config)

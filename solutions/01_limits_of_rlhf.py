@@ -58,8 +58,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from w2s_edu import rlhf
-from w2s_edu.rlhf import FEATURES, RewardModel, judge_score, sample_responses, true_quality
+from w2s_edu.toys import rlhf
+from w2s_edu.toys.rlhf import FEATURES, RewardModel, judge_score, sample_responses, true_quality
 
 N_PAIRS = 300 if SMOKE else 2000  # preference comparisons the judge labels
 STEPS = 60 if SMOKE else 300  # reward-model training steps
@@ -167,7 +167,7 @@ check_bradley_terry_loss(bradley_terry_loss)
 # spoil later cells.
 
 # %%
-from w2s_edu.rlhf import bradley_terry_loss as bt_loss_ref
+from w2s_edu.toys.rlhf import bradley_terry_loss as bt_loss_ref
 
 # %% [markdown]
 # ## 3. A judge with a blind spot
@@ -295,7 +295,7 @@ check_reward_model_step(reward_model_step)
 # reward model fall, on preferences from a judge with blind spot 0.6 (the reference step from here on).
 
 # %%
-from w2s_edu.rlhf import reward_model_step as step_ref
+from w2s_edu.toys.rlhf import reward_model_step as step_ref
 
 BLIND = 0.6
 chosen, rejected = rlhf.make_preferences(N_PAIRS, blind_spot=BLIND, seed=0)
@@ -388,7 +388,7 @@ check_best_of_n(best_of_n)
 # never do in real life: that is the point).
 
 # %%
-from w2s_edu.rlhf import best_of_n as best_of_n_ref
+from w2s_edu.toys.rlhf import best_of_n as best_of_n_ref
 
 pool = sample_responses((TRIALS, MAX_N), exploit=1.0, generator=torch.Generator().manual_seed(1))
 picks = {f"best of {MAX_N} by learned reward": best_of_n_ref(pool, rm, MAX_N),
@@ -486,7 +486,7 @@ plt.show()
 # * `exploit` 0 (the policy cannot bluff): does the blind spot still hurt?
 
 # %%
-from w2s_edu.rlhf import overoptimisation_widget, plot_overoptimisation
+from w2s_edu.toys.rlhf import overoptimisation_widget, plot_overoptimisation
 
 try:
     widget = overoptimisation_widget(**SIZES)

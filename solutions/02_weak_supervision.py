@@ -57,8 +57,8 @@ SMOKE = os.environ.get("W2S_SMOKE") == "1"  # tiny sizes, so CI can run the whol
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from w2s_edu import synthetic  # noqa: E402
-from w2s_edu.metrics import accuracy  # noqa: E402
+from w2s_edu.toys import synthetic  # noqa: E402
+from w2s_edu.experiment.metrics import accuracy  # noqa: E402
 
 N = 300 if SMOKE else 2000  # examples in each of the three splits
 SEEDS = (0, 1) if SMOKE else (0, 1, 2, 3, 4)  # independent repetitions of the whole experiment
@@ -85,7 +85,7 @@ SWEEP_SEEDS = (0,) if SMOKE else (0, 1, 2)  # fewer seeds for the sweeps in sect
 # * **Seeded.** The same seed must give the same splits, so a result can be reproduced, and different
 #   seeds give different splits, so we can see how much a result varies.
 #
-# The package's `w2s_edu.splits.split_task` does this for text datasets. Here you write the same idea
+# The package's `w2s_edu.tasks.splits.split_task` does this for text datasets. Here you write the same idea
 # for a plain array of 0/1 labels.
 
 # %% [markdown]
@@ -164,7 +164,7 @@ check_make_splits(make_splits)
 # representation of the world, and the weak supervisor only has to *point* it at the task.
 
 # %%
-from w2s_edu.synthetic import make_splits as make_splits_ref  # noqa: E402
+from w2s_edu.toys.synthetic import make_splits as make_splits_ref  # noqa: E402
 
 data = synthetic.make_task(4 * N, weak_noise=0.25, seed=0)
 parts = make_splits_ref(data["y"], N, N, N, seed=0)
@@ -220,7 +220,7 @@ check_weak_soft_labels(weak_soft_labels)
 # $z_0 + z_1 + z_2 z_3 = 0$.
 
 # %%
-from w2s_edu.synthetic import weak_soft_labels as weak_soft_labels_ref  # noqa: E402
+from w2s_edu.toys.synthetic import weak_soft_labels as weak_soft_labels_ref  # noqa: E402
 
 weak_probs = weak_soft_labels_ref(xw[tw], y[tw], xw[ts])  # soft labels for the student, shape (N, 2)
 weak_wrong = weak_probs.argmax(axis=1) != y[ts]
@@ -302,7 +302,7 @@ from w2s_edu.checks.lesson02 import check_pgr  # noqa: E402
 check_pgr(pgr)
 
 # %%
-from w2s_edu.metrics import pgr as pgr_ref  # noqa: E402
+from w2s_edu.experiment.metrics import pgr as pgr_ref  # noqa: E402
 
 print(f"PGR of the student trained on the weak model's labels: {pgr_ref(weak_acc, student_acc, ceiling_acc):.2f}")
 
@@ -369,7 +369,7 @@ check_flip_labels(flip_labels)
 # randomly flipped ground truth with the supervisor's error rate:
 
 # %%
-from w2s_edu.synthetic import flip_labels as flip_labels_ref  # noqa: E402
+from w2s_edu.toys.synthetic import flip_labels as flip_labels_ref  # noqa: E402
 
 noisy = flip_labels_ref(y[ts], weak_wrong.mean(), seed=3)
 print(f"random-noise labels are wrong on {(noisy != y[ts]).mean():.1%} of train_strong "
@@ -505,7 +505,7 @@ check_agreement_by_supervisor(agreement_by_supervisor)
 
 # %% [markdown]
 # `run_noise_experiment` records this agreement (computed with the package's
-# `w2s_edu.metrics.agreement_by_supervisor`) for each kind of label. "Copied" below is the agreement
+# `w2s_edu.experiment.metrics.agreement_by_supervisor`) for each kind of label. "Copied" below is the agreement
 # where the label was wrong: the fraction of wrong labels the student reproduced.
 
 # %%
@@ -597,7 +597,7 @@ for epochs in (10, 100):
 # (The controls need `ipywidgets`: `pip install "w2s-edu[lab]"`. Colab has it.)
 
 # %%
-from w2s_edu.synthetic import plot_noise_experiment, weak_supervision_widget  # noqa: E402
+from w2s_edu.toys.synthetic import plot_noise_experiment, weak_supervision_widget  # noqa: E402
 
 try:
     widget = weak_supervision_widget(n=N)

@@ -62,8 +62,8 @@ from torch import nn  # noqa: E402
 
 from w2s_edu import W2SConfig, run_w2s  # noqa: E402
 from w2s_edu.checks import lesson03 as checks  # noqa: E402
-from w2s_edu.handmade import LADDERS, HandmadeConfig, pooling_kind, run_by_hand  # noqa: E402
-from w2s_edu.metrics import agreement_by_supervisor  # noqa: E402
+from w2s_edu.toys.handmade import LADDERS, HandmadeConfig, pooling_kind, run_by_hand  # noqa: E402
+from w2s_edu.experiment.metrics import agreement_by_supervisor  # noqa: E402
 
 torch.set_num_threads(min(2, torch.get_num_threads()))
 WEAK, STRONG = LADDERS[LADDER]
@@ -289,7 +289,7 @@ checks.check_weak_labels(weak_labels)
 #
 # Write `w2s_summary(labels, weak_probs, student_probs, ceiling_probs)`: a dict with the three test
 # accuracies `weak_acc`, `w2s_acc`, `ceiling_acc` (the predicted class is the column with the larger
-# probability) and `pgr`, using the package's `w2s_edu.metrics.pgr` (it returns `nan` when the ceiling
+# probability) and `pgr`, using the package's `w2s_edu.experiment.metrics.pgr` (it returns `nan` when the ceiling
 # is not above the supervisor).
 #
 # <details><summary>Hint</summary>
@@ -299,7 +299,7 @@ checks.check_weak_labels(weak_labels)
 # </details>
 
 # %%
-from w2s_edu.metrics import pgr  # noqa: E402
+from w2s_edu.experiment.metrics import pgr  # noqa: E402
 
 
 def w2s_summary(labels, weak_probs, student_probs, ceiling_probs):
@@ -408,7 +408,7 @@ fig.tight_layout()
 # already ran comes back instantly.
 
 # %%
-from w2s_edu.widgets import experiment_panel  # noqa: E402
+from w2s_edu.ui.widgets import experiment_panel  # noqa: E402
 
 panel = experiment_panel(preset="smoke" if SMOKE else "quick", weak=WEAK, strong=STRONG)
 panel

@@ -62,7 +62,7 @@ import torch.nn.functional as F  # noqa: E402
 
 from w2s_edu import W2SConfig, run_w2s  # noqa: E402
 from w2s_edu.checks import lesson04 as checks  # noqa: E402
-from w2s_edu.metrics import summarize  # noqa: E402
+from w2s_edu.experiment.metrics import summarize  # noqa: E402
 
 # Full mode: 1,000 examples per split, 3 seeds, the top 6 layers of MiniLM-L6 finetuned for 2 epochs.
 BASE = W2SConfig.from_preset("smoke" if SMOKE else "quick", seeds=[0] if SMOKE else [0, 1, 2], show_progress=True)
@@ -347,7 +347,7 @@ for coef in COEFS:
 # table. Settings you already ran above come back from the cache.
 
 # %%
-from w2s_edu.widgets import experiment_panel  # noqa: E402
+from w2s_edu.ui.widgets import experiment_panel  # noqa: E402
 
 experiment_panel(preset="smoke" if SMOKE else "quick", weak="minilm-l1", losses=["xent", "logconf"])
 

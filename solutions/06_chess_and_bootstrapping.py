@@ -172,7 +172,7 @@ check_is_mate_in_one(is_mate_in_one)
 # so it looks at many of them:
 
 # %%
-from w2s_edu.chess.puzzles import capture_or_mate_rule, mate_puzzles  # noqa: E402
+from w2s_edu.tasks.chess.puzzles import capture_or_mate_rule, mate_puzzles  # noqa: E402
 
 mates = mate_puzzles(seed=0, n_positions=300 if SMOKE else 3000, mate_in_two=not SMOKE)
 print(f"{len(mates)} forced mates found;", sum("mateIn2" in p.themes for p in mates), "of them mate in 2")
@@ -194,10 +194,10 @@ if mates:
 # (positions that look like games), a puzzle is kept only when the engine's best move beats the
 # second best by at least 150 centipawns (1.5 pawns) at a deeper search, and every puzzle that the
 # rule above solves was dropped. It is stored in the public Lichess puzzle format
-# (`w2s_edu.chess.lichess.read_lichess_csv` reads a real Lichess download the same way).
+# (`w2s_edu.tasks.chess.lichess.read_lichess_csv` reads a real Lichess download the same way).
 
 # %%
-from w2s_edu.chess.task import shipped_puzzles  # noqa: E402
+from w2s_edu.tasks.chess.task import shipped_puzzles  # noqa: E402
 
 puzzles = shipped_puzzles()
 rule_solves = np.mean([capture_or_mate_rule(p.board) == chess.Move.from_uci(p.best) for p in puzzles])
@@ -251,11 +251,11 @@ from w2s_edu.checks.lesson06 import check_balanced_candidates  # noqa: E402
 check_balanced_candidates(balanced_candidates)
 
 # %% [markdown]
-# The package's version, `w2s_edu.chess.task.puzzles_to_dataset`, does the same and returns a
+# The package's version, `w2s_edu.tasks.chess.task.puzzles_to_dataset`, does the same and returns a
 # `datasets.Dataset`; it is what `get_task("chess-puzzles")` returns.
 
 # %%
-from w2s_edu.tasks import get_task  # noqa: E402
+from w2s_edu.tasks.registry import get_task  # noqa: E402
 
 ds = get_task("chess-puzzles")
 print(ds)
@@ -388,14 +388,14 @@ from w2s_edu.checks.lesson06 import check_bootstrap_chain  # noqa: E402
 check_bootstrap_chain(bootstrap_chain)
 
 # %% [markdown]
-# `w2s_edu.bootstrap.run_bootstrap` runs this loop with the pipeline's cached training
+# `w2s_edu.experiment.bootstrap.run_bootstrap` runs this loop with the pipeline's cached training
 # (`train_and_predict`), together with the weak model, the ceiling and the direct student.
 
 # %%
-from w2s_edu.bootstrap import format_bootstrap, run_bootstrap  # noqa: E402
+from w2s_edu.experiment.bootstrap import format_bootstrap, run_bootstrap  # noqa: E402
 from w2s_edu.chess.evaluate import chess_config  # noqa: E402
-from w2s_edu.chess.task import multiple_choice_accuracy as package_mc  # noqa: E402
-from w2s_edu.chess.task import split_by_group  # noqa: E402
+from w2s_edu.tasks.chess.task import multiple_choice_accuracy as package_mc  # noqa: E402
+from w2s_edu.tasks.chess.task import split_by_group  # noqa: E402
 
 sizes = dict(n_train_weak=60, n_train_strong=60, n_test=60, epochs=1.0, probe_epochs=5.0) if SMOKE else {}
 cfg = chess_config(seeds=SEEDS, **sizes)

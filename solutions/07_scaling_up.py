@@ -63,9 +63,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from w2s_edu import ladders, memory  # noqa: E402
+from w2s_edu.models import registry as ladders  # noqa: E402
+from w2s_edu.scale import memory  # noqa: E402
 from w2s_edu.config import W2SConfig  # noqa: E402
-from w2s_edu.pipeline import run_w2s  # noqa: E402
+from w2s_edu.experiment.pipeline import run_w2s  # noqa: E402
 
 GPU = torch.cuda.is_available()
 PRESET = "smoke" if SMOKE else "quick"  # the CPU runs: seconds in SMOKE mode, a few minutes each otherwise
@@ -123,7 +124,7 @@ print("as W2SConfig fields:", rung.config_overrides("lora"))
 # hub, so it skips itself here; on a GPU it takes a while (two finetunes of a 0.5B model per seed).
 
 # %%
-from w2s_edu.doctor import _hub_reachable  # noqa: E402
+from w2s_edu.cli.doctor import _hub_reachable  # noqa: E402
 
 if GPU and _hub_reachable():
     sciq = W2SConfig(task="paper:sciq", weak="gpt2", strong="qwen2.5-0.5b", seeds=[0], train_layers=None,
@@ -192,7 +193,7 @@ check_training_bytes(training_bytes)
 
 # %% [markdown]
 # So a full finetune of Qwen2.5-7B needs its 7.07 billion parameters times 18 bytes, before a single
-# activation: more than one 80 GB GPU holds. `w2s_edu.memory.estimate_memory` does the same sum for
+# activation: more than one 80 GB GPU holds. `w2s_edu.scale.memory.estimate_memory` does the same sum for
 # any ladder name, transformers config or built model, adds the activations, and prints the parts:
 
 # %%
@@ -203,7 +204,7 @@ for how in ("finetune", "lora", "probe"):
 # %% [markdown]
 # **Activations** grow with the micro-batch (sequences per forward pass) times the sequence length.
 # Per layer that gradients flow through, each token keeps a few thousand numbers (the module docstring
-# of `w2s_edu.memory` gives the count, after Korthikanti et al. 2022). Two ways to shrink them:
+# of `w2s_edu.scale.memory` gives the count, after Korthikanti et al. 2022). Two ways to shrink them:
 #
 # * **micro-batches**: split each batch of 32 into micro-batches of 8 and add up their gradients
 #   before the step (`micro_batch_size=8`): the same update, a quarter of the activations. The
@@ -334,11 +335,11 @@ for name in names:
 # (out x r) and $A$ (r x in), with a small rank r. Only $A$ and $B$ train: $r \times (\text{in} +
 # \text{out})$ numbers per layer instead of $\text{in} \times \text{out}$. $B$ starts at zero, so the
 # student starts exactly as the pretrained model. The `peft` library does the wrapping; which layers
-# get adapters is a choice per architecture, kept in `w2s_edu.models.LORA_TARGETS` (the lists of the
+# get adapters is a choice per architecture, kept in `w2s_edu.models.backbones.LORA_TARGETS` (the lists of the
 # public reproductions):
 
 # %%
-from w2s_edu.models import LORA_TARGETS, TransformerClassifier, trainable_parameters  # noqa: E402
+from w2s_edu.models.backbones import LORA_TARGETS, TransformerClassifier, trainable_parameters  # noqa: E402
 
 for arch, targets in LORA_TARGETS.items():
     print(f"{arch:<9} {', '.join(targets)}")
@@ -366,7 +367,7 @@ for arch, targets in LORA_TARGETS.items():
 #
 # The order matters. `get_peft_model` freezes *everything* it wraps: wrap the whole classifier and
 # the new head freezes too (a random head that cannot learn). Wrap the backbone, then build the
-# classifier around it. `w2s_edu.models.apply_lora` is the package's version, if you want to compare.
+# classifier around it. `w2s_edu.models.backbones.apply_lora` is the package's version, if you want to compare.
 #
 # </details>
 
@@ -392,7 +393,7 @@ check_make_lora_student(make_lora_student)
 # On MiniLM-L6, the student of the earlier lessons:
 
 # %%
-from w2s_edu.models import fresh_backbone  # noqa: E402
+from w2s_edu.models.backbones import fresh_backbone  # noqa: E402
 
 student = make_lora_student(fresh_backbone("minilm-l6")[0], r=8)
 n_train, n_total = trainable_parameters(student)
@@ -435,10 +436,10 @@ for name, extra in (("finetune (top 6 blocks)", {}), ("LoRA r=8", {"lora_r": 8, 
 # probabilities barely change:
 
 # %%
-from w2s_edu.features import frozen_inputs  # noqa: E402
-from w2s_edu.models import resolve_model  # noqa: E402
-from w2s_edu.tasks import get_task  # noqa: E402
-from w2s_edu.training import predict_proba  # noqa: E402
+from w2s_edu.models.features import frozen_inputs  # noqa: E402
+from w2s_edu.models.backbones import resolve_model  # noqa: E402
+from w2s_edu.tasks.registry import get_task  # noqa: E402
+from w2s_edu.train.loop import predict_proba  # noqa: E402
 
 texts = list(get_task("categories")["text"][: 64 if SMOKE else 512])
 clf = TransformerClassifier(fresh_backbone("minilm-l6")[0]).eval()
@@ -491,10 +492,10 @@ else:
 # The entry point takes the same options as `w2s-edu run`:
 #
 # ```bash
-# accelerate launch --multi_gpu --num_processes 8 -m w2s_edu.distributed run \
+# accelerate launch --multi_gpu --num_processes 8 -m w2s_edu.train.distributed run \
 #     --weak qwen2.5-0.5b --strong qwen2.5-7b --task paper:sciq --set train_layers=none --set precision=bf16
-# python -m w2s_edu.distributed fsdp-config --num-processes 8 --out fsdp.yaml
-# accelerate launch --config_file fsdp.yaml -m w2s_edu.distributed run --strong qwen2.5-32b ...
+# python -m w2s_edu.train.distributed fsdp-config --num-processes 8 --out fsdp.yaml
+# accelerate launch --config_file fsdp.yaml -m w2s_edu.train.distributed run --strong qwen2.5-32b ...
 # ```
 #
 # Each process takes a contiguous share of every batch, and the confidence loss builds its targets
@@ -503,7 +504,7 @@ else:
 # process draws masks for its own share. Here is the FSDP config file:
 
 # %%
-from w2s_edu.distributed import fsdp_config  # noqa: E402
+from w2s_edu.train.distributed import fsdp_config  # noqa: E402
 
 print(fsdp_config(num_processes=8))
 
@@ -531,8 +532,8 @@ print(fsdp_config(num_processes=8))
 # point):
 
 # %%
-from w2s_edu.pipeline import run_sweep  # noqa: E402
-from w2s_edu.plots import plot_accuracy_vs_size, plot_pgr_heatmap  # noqa: E402
+from w2s_edu.experiment.pipeline import run_sweep  # noqa: E402
+from w2s_edu.report.plots import plot_accuracy_vs_size, plot_pgr_heatmap  # noqa: E402
 
 weak_models, strong_models = ["minilm-l1", "minilm-l2"], ["minilm-l3", "minilm-l4", "minilm-l6"]
 sweep = run_sweep(W2SConfig.from_preset(PRESET, mode="probe", show_progress=False), weak_models, strong_models)
@@ -583,7 +584,7 @@ for model, mode in (("qwen2.5-0.5b", "finetune"), ("qwen2.5-7b", "lora"), ("qwen
 #   (checkpointing costs extra compute).
 # * **LoRA** trains a few million adapter weights on a frozen bf16 model: a 7B student fits one
 #   80 GB GPU. A **probe** is cheapest but tends to copy its supervisor.
-# * **FSDP** shards a full finetune over GPUs; `python -m w2s_edu.distributed` gives the same updates
+# * **FSDP** shards a full finetune over GPUs; `python -m w2s_edu.train.distributed` gives the same updates
 #   as one process.
 #
 # ## Further reading

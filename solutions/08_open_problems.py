@@ -62,10 +62,10 @@ import math  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from w2s_edu import hidden_behaviour as hb  # noqa: E402
-from w2s_edu import open_problems as op  # noqa: E402
-from w2s_edu import synthetic  # noqa: E402
-from w2s_edu.metrics import accuracy  # noqa: E402
+from w2s_edu.toys import hidden_behaviour as hb  # noqa: E402
+from w2s_edu.toys import open_problems as op  # noqa: E402
+from w2s_edu.toys import synthetic  # noqa: E402
+from w2s_edu.experiment.metrics import accuracy  # noqa: E402
 
 TEACHERS = ("minilm-l1", "minilm-l2") if SMOKE else op.TEACHERS  # the weak supervisors of section 1
 N = 300 if SMOKE else 2000  # examples per split in the synthetic worlds of sections 2 and 3
@@ -82,7 +82,7 @@ SEEDS = (0,) if SMOKE else (0, 1, 2)
 # Our ladder: the student is `minilm-l6` (all six layers of MiniLM, finetuned), and the teachers are
 # linear probes on `minilm-l1` ... `minilm-l5`, the first k layers of the same network. The deeper the
 # teacher, the more of the student's own representation it shares. `op.teacher_sweep` calls
-# `w2s_edu.pipeline.run_sweep`, which caches every trained model on disk: the ceiling is trained once
+# `w2s_edu.experiment.pipeline.run_sweep`, which caches every trained model on disk: the ceiling is trained once
 # per seed and shared by all teachers, and a rerun is instant.
 #
 # In full mode this is the default experiment of Lesson 00 with two seeds (0 and 1) instead of three
@@ -503,8 +503,8 @@ print(f"weak {np.mean([r['weak_acc'] for r in runs]):.3f}, ceiling {np.mean([r['
 # **The tools.** `W2SConfig.from_preset(...)` with any field overridden; `run_w2s(config)` for one
 # pair and `run_sweep(config, weak_models, strong_models)` for a grid; `result.table()`,
 # `result.plot()` and `result.save("my-run")` (writes `results.json` and a plot);
-# `w2s_edu.plots.plot_pgr_heatmap(sweep)` for a grid; `op.teacher_sweep` and `op.plot_teacher_strength`
-# for a teacher ladder; `w2s_edu.metrics.bootstrap_pgr_ci` and `summarize` for your own statistics.
+# `w2s_edu.report.plots.plot_pgr_heatmap(sweep)` for a grid; `op.teacher_sweep` and `op.plot_teacher_strength`
+# for a teacher ladder; `w2s_edu.experiment.metrics.bootstrap_pgr_ci` and `summarize` for your own statistics.
 # From a terminal the same runs are `w2s-edu run ...` and `w2s-edu sweep ...`.
 #
 # Start from this template (in SMOKE mode it runs the tiny preset; set your own config and run it
@@ -512,7 +512,7 @@ print(f"weak {np.mean([r['weak_acc'] for r in runs]):.3f}, ceiling {np.mean([r['
 
 # %%
 from w2s_edu.config import W2SConfig  # noqa: E402
-from w2s_edu.pipeline import run_w2s  # noqa: E402
+from w2s_edu.experiment.pipeline import run_w2s  # noqa: E402
 
 QUESTION = "Does a 1-layer teacher still help a 4-layer student on the categories task?"
 PREDICTION = "PGR above 0, with an interval that excludes 0"

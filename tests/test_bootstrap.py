@@ -1,4 +1,4 @@
-"""Bootstrapping (w2s_edu.bootstrap): chunks of train_strong, the chain, the direct baseline, PGR."""
+"""Bootstrapping (w2s_edu.experiment.bootstrap): chunks of train_strong, the chain, the direct baseline, PGR."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import torch
 
-from w2s_edu.bootstrap import chunk_rows, format_bootstrap, run_bootstrap
+from w2s_edu.experiment.bootstrap import chunk_rows, format_bootstrap, run_bootstrap
 from w2s_edu.config import W2SConfig
-from w2s_edu.metrics import pgr
+from w2s_edu.experiment.metrics import pgr
 
 
 def test_chunk_rows():
@@ -30,8 +30,8 @@ def chess_ladder(tmp_path_factory):
     from transformers import BertModel
 
     from w2s_edu.chess.pretrain import RungConfig
-    from w2s_edu.chess.puzzles import Puzzle
-    from w2s_edu.chess.task import puzzles_to_dataset
+    from w2s_edu.tasks.chess.puzzles import Puzzle
+    from w2s_edu.tasks.chess.task import puzzles_to_dataset
     from w2s_edu.chess.tokenizer import build_tokenizer
 
     root = tmp_path_factory.mktemp("chess")
@@ -63,7 +63,7 @@ def _config(task, **kw):
 
 
 def test_run_bootstrap_chain_and_direct(chess_ladder):
-    from w2s_edu.chess.task import split_by_group
+    from w2s_edu.tasks.chess.task import split_by_group
 
     names, task = chess_ladder
     result = run_bootstrap(_config(task), names, splitter=split_by_group, keep_predictions=True,
@@ -90,7 +90,7 @@ def test_run_bootstrap_chain_and_direct(chess_ladder):
 
 def test_who_trains_on_what(chess_ladder, monkeypatch):
     """Each rung trains on its own chunk labelled by the rung before; direct uses the last chunk, weak labels."""
-    import w2s_edu.bootstrap as bootstrap
+    import w2s_edu.experiment.bootstrap as bootstrap
 
     names, task = chess_ladder
     calls = []
@@ -122,7 +122,7 @@ def test_chain_needs_three_models(chess_ladder):
 
 
 def test_format_bootstrap_reports_pgr_over_the_seeds_where_it_is_defined():
-    from w2s_edu.bootstrap import _pgr_over_seeds
+    from w2s_edu.experiment.bootstrap import _pgr_over_seeds
 
     assert _pgr_over_seeds([0.1, 0.3]) == "0.20 +- 0.14"
     assert _pgr_over_seeds([float("nan"), 0.5]).startswith("0.50 +- 0.00   (over 1 of 2 seeds;")

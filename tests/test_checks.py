@@ -9,7 +9,7 @@ import pytest
 
 import w2s_edu.checks
 from w2s_edu.checks.lesson00 import check_pgr
-from w2s_edu.metrics import pgr as reference_pgr
+from w2s_edu.experiment.metrics import pgr as reference_pgr
 
 CHECKS_DIR = Path(w2s_edu.checks.__file__).parent
 

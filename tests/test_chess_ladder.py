@@ -7,7 +7,7 @@ import pytest
 
 from w2s_edu.chess.evaluate import MIN_GAP, chess_config
 from w2s_edu.chess.ladder import CHESS_LADDER, ladder_metadata, rung_metadata, rung_path
-from w2s_edu.models import load_backbone, resolve_model
+from w2s_edu.models.backbones import load_backbone, resolve_model
 
 
 def test_rungs_load_and_grow():
@@ -46,7 +46,7 @@ def test_shipped_ladder_record_is_consistent():
 
 
 def test_chess_task_answers_are_legal():
-    from w2s_edu.tasks import get_task
+    from w2s_edu.tasks.registry import get_task
 
     ds = get_task("chess-puzzles")
     assert sum(ds["label"]) * 2 == len(ds) and len(ds) >= 1000
@@ -55,7 +55,7 @@ def test_chess_task_answers_are_legal():
 
 
 def test_pipeline_runs_on_chess():
-    from w2s_edu.pipeline import run_w2s
+    from w2s_edu.experiment.pipeline import run_w2s
 
     cfg = chess_config(seeds=[0], n_train_weak=40, n_train_strong=40, n_test=40, epochs=1.0, probe_epochs=3.0,
                        show_progress=False)

@@ -3,8 +3,8 @@
 import chess
 import pytest
 
-from w2s_edu.chess.lichess import COLUMNS, read_lichess_csv, write_lichess_csv
-from w2s_edu.chess.puzzles import Puzzle
+from w2s_edu.tasks.chess.lichess import COLUMNS, read_lichess_csv, write_lichess_csv
+from w2s_edu.tasks.chess.puzzles import Puzzle
 
 HEADER = ",".join(COLUMNS)
 # Black plays ...Kb8 (Moves[0]); White then mates with Rh8 (the solution, Moves[1]).

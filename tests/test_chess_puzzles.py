@@ -4,7 +4,7 @@ import chess
 import pytest
 
 from w2s_edu.chess import engine as chess_engine
-from w2s_edu.chess.puzzles import (
+from w2s_edu.tasks.chess.puzzles import (
     capture_or_mate_rule,
     engine_puzzles,
     is_mate_in_one,
@@ -113,7 +113,7 @@ def test_selfplay_puzzles_agree_with_a_deeper_engine(tmp_path):
 
 @needs_stockfish
 def test_shipped_puzzles_engine_agrees():
-    from w2s_edu.chess.task import shipped_puzzles
+    from w2s_edu.tasks.chess.task import shipped_puzzles
 
     puzzles = shipped_puzzles()
     eng = chess_engine.open_engine()

@@ -4,8 +4,8 @@ import chess
 import numpy as np
 import pytest
 
-from w2s_edu.chess.puzzles import Puzzle
-from w2s_edu.chess.task import (
+from w2s_edu.tasks.chess.puzzles import Puzzle
+from w2s_edu.tasks.chess.task import (
     draw_negatives,
     multiple_choice_accuracy,
     position_text,
@@ -100,7 +100,7 @@ def test_tokenizer_round_trips_through_save_pretrained(tmp_path):
 
 
 def test_cached_mate_puzzles_round_trip_through_the_cache():
-    from w2s_edu.chess.task import cached_mate_puzzles
+    from w2s_edu.tasks.chess.task import cached_mate_puzzles
 
     first = cached_mate_puzzles(seed=2, n_positions=300)
     again = cached_mate_puzzles(seed=2, n_positions=300)  # read back from the JSON cache

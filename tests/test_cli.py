@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from w2s_edu.cli import _parse_set, main
+from w2s_edu.cli.main import _parse_set, main
 
 TINY = ["--preset", "smoke", "--set", "mode=probe", "--set", "n_train_weak=40", "--set", "n_train_strong=40",
         "--set", "n_test=40", "--set", "show_progress=false"]

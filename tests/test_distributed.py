@@ -17,10 +17,10 @@ import numpy as np
 import pytest
 import torch
 
-from w2s_edu import distributed
-from w2s_edu.features import _ragged
-from w2s_edu.models import TransformerClassifier
-from w2s_edu.training import TrainConfig, train_classifier
+from w2s_edu.train import distributed
+from w2s_edu.models.features import _ragged
+from w2s_edu.models.backbones import TransformerClassifier
+from w2s_edu.train.loop import TrainConfig, train_classifier
 
 ROOT = Path(__file__).resolve().parents[1]
 # The tiny problem both processes and this test build (37 rows: the last batch of 8 is short).
@@ -111,7 +111,7 @@ def _run_args(task: str, tiny_models: dict, out: Path) -> list[str]:
 
 def test_the_pipeline_through_accelerate_in_one_process_matches_a_plain_run(tiny_models, tmp_path, monkeypatch,
                                                                             accelerator):
-    from w2s_edu.cli import main as cli_main
+    from w2s_edu.cli.main import main as cli_main
 
     task = _tiny_task(tmp_path / "task")
     results = []
@@ -150,10 +150,10 @@ def test_fsdp_config_is_what_accelerate_launch_reads(tmp_path, capsys):
 # ------------------------------------------------------------------------------------------ two processes
 TWO_PROCESSES = PROBLEM + textwrap.dedent('''
     import copy, sys
-    from w2s_edu.distributed import main, make_accelerator, train_accelerate
-    from w2s_edu.features import _ragged
-    from w2s_edu.models import TransformerClassifier
-    from w2s_edu.training import TrainConfig
+    from w2s_edu.train.distributed import main, make_accelerator, train_accelerate
+    from w2s_edu.models.features import _ragged
+    from w2s_edu.models.backbones import TransformerClassifier
+    from w2s_edu.train.loop import TrainConfig
 
     torch.set_num_threads(1)
     out = sys.argv[1]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from w2s_edu import memory
+from w2s_edu.scale import memory
 
 pytest.importorskip("peft")
 ROOT = Path(__file__).resolve().parents[1]

@@ -9,8 +9,8 @@ import math
 import datasets
 import pytest
 
-from w2s_edu import hub_datasets as hub
-from w2s_edu.tasks import get_task
+from w2s_edu.tasks import paper as hub
+from w2s_edu.tasks.registry import get_task
 
 # --------------------------------------------------------------------------- rows in the hub schemas
 # Each choice case: rows, then per row the correct answer and the wrong answers as they must appear
@@ -476,8 +476,8 @@ def test_a_config_is_passed_to_the_hub(monkeypatch):
 
 def test_a_paper_task_flows_through_the_pipeline_unchanged(tmp_path):
     from w2s_edu.config import W2SConfig
-    from w2s_edu.pipeline import run_w2s
-    from w2s_edu.splits import split_task
+    from w2s_edu.experiment.pipeline import run_w2s
+    from w2s_edu.tasks.splits import split_task
 
     datasets.Dataset.from_list(hub.synthetic_rows("sciq", 90)).save_to_disk(str(tmp_path / "sciq"))
     task = f"paper:sciq@{tmp_path / 'sciq'}"

@@ -14,7 +14,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from w2s_edu import rlhf
+from w2s_edu.toys import rlhf
 from w2s_edu.checks import lesson01 as checks
 
 ROOT = Path(__file__).resolve().parents[1]

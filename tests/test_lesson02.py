@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 import torch
 
-from w2s_edu import metrics, synthetic
+from w2s_edu.experiment import metrics
+from w2s_edu.toys import synthetic
 from w2s_edu.checks import lesson02 as checks
 
 ROOT = Path(__file__).resolve().parents[1]

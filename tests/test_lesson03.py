@@ -8,9 +8,9 @@ import pytest
 import torch
 from torch import nn
 
-from w2s_edu import models
+from w2s_edu.models import backbones as models
 from w2s_edu.checks import lesson03 as checks
-from w2s_edu.metrics import pgr
+from w2s_edu.experiment.metrics import pgr
 
 
 def stub(*args, **kwargs):
@@ -196,7 +196,7 @@ def test_w2s_summary():
 
 # ------------------------------------------------------------------------------------------ run_by_hand
 def test_run_by_hand_names_a_head_that_is_not_registered():
-    from w2s_edu.handmade import run_by_hand
+    from w2s_edu.toys.handmade import run_by_hand
 
     class Unregistered(nn.Module):  # the head is hidden in a list, so the frozen probe has nothing to train
         def __init__(self, backbone, pool):
@@ -215,7 +215,7 @@ def test_run_by_hand_names_a_head_that_is_not_registered():
 def test_run_by_hand_on_local_causal_and_encoder_models(tiny_models):
     """The hub-ladder path of lesson 03 (gpt2 / Pythia) on tiny local models: last-token pooling for the
     causal LM, mean pooling for the encoder, finite probabilities for every role."""
-    from w2s_edu.handmade import pooling_kind, run_by_hand
+    from w2s_edu.toys.handmade import pooling_kind, run_by_hand
 
     assert pooling_kind(tiny_models["gpt2"]) == "last_token"
     assert pooling_kind(tiny_models["bert"]) == "mean"

@@ -222,7 +222,8 @@ def test_lesson_runs_without_stockfish(monkeypatch, capsys):
     import shutil
     from pathlib import Path
 
-    from w2s_edu.chess import build, engine
+    from w2s_edu.chess import build
+    from w2s_edu.chess import engine
 
     monkeypatch.setenv("W2S_SMOKE", "1")
     monkeypatch.setenv("STOCKFISH_PATH", "")

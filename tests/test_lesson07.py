@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from w2s_edu import memory
+from w2s_edu.scale import memory
 from w2s_edu.checks import lesson07 as checks
-from w2s_edu.models import LORA_TARGETS, TransformerClassifier, apply_lora
+from w2s_edu.models.backbones import LORA_TARGETS, TransformerClassifier, apply_lora
 
 pytest.importorskip("peft")
 

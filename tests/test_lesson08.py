@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from w2s_edu import hidden_behaviour as hb
-from w2s_edu import open_problems as op
-from w2s_edu import synthetic
+from w2s_edu.toys import hidden_behaviour as hb
+from w2s_edu.toys import open_problems as op
+from w2s_edu.toys import synthetic
 from w2s_edu.checks import lesson08 as checks
 
 ROOT = Path(__file__).resolve().parents[1]

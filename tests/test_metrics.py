@@ -1,4 +1,4 @@
-"""Tests for w2s_edu.metrics; expected values are computed by hand in the comments."""
+"""Tests for w2s_edu.experiment.metrics; expected values are computed by hand in the comments."""
 
 import math
 import warnings
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from w2s_edu.metrics import (
+from w2s_edu.experiment.metrics import (
     PGRUndefinedWarning,
     accuracy,
     agreement_by_supervisor,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from w2s_edu.features import frozen_inputs
-from w2s_edu.models import (
+from w2s_edu.models.features import frozen_inputs
+from w2s_edu.models.backbones import (
     OFFLINE_LADDER,
     TopLayersClassifier,
     TransformerClassifier,
@@ -121,7 +121,7 @@ def test_weights_key_follows_the_weights_of_a_local_folder(tmp_path):
     """A folder rebuilt in place must not bring back cached results of its old weights."""
     from transformers import BertConfig, BertModel
 
-    from w2s_edu.models import resolve_model, weights_key
+    from w2s_edu.models.backbones import resolve_model, weights_key
 
     cfg = BertConfig(vocab_size=30, hidden_size=8, num_hidden_layers=1, num_attention_heads=1, intermediate_size=16)
     torch.manual_seed(0)

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 import torch
 
-from w2s_edu import hidden_behaviour as hb
-from w2s_edu import open_problems as op
-from w2s_edu import synthetic
+from w2s_edu.toys import hidden_behaviour as hb
+from w2s_edu.toys import open_problems as op
+from w2s_edu.toys import synthetic
 from w2s_edu.config import W2SConfig
-from w2s_edu.results import W2SResult
+from w2s_edu.experiment.results import W2SResult
 
 
 def fake_result(weak: float, w2s: float, ceiling: float, teacher: str = "minilm-l1") -> W2SResult:

@@ -9,8 +9,8 @@ import pytest
 
 pytest.importorskip("ipywidgets")
 
-from w2s_edu import widgets  # noqa: E402
-from w2s_edu.panel import experiment_panel  # noqa: E402
+from w2s_edu.ui import widgets  # noqa: E402
+from w2s_edu.ui.panel import experiment_panel  # noqa: E402
 
 
 def _png(panel) -> bool:
@@ -59,7 +59,7 @@ def test_a_changed_control_runs_a_new_config():
 
     def fake_run(cfg, progress=None):
         calls.append(cfg)
-        from w2s_edu.results import W2SResult
+        from w2s_edu.experiment.results import W2SResult
 
         return W2SResult(config=cfg.to_dict(), seeds=cfg.seeds, weak_acc=[0.6] * len(cfg.seeds),
                          ceiling_acc=[0.8] * len(cfg.seeds),

@@ -8,10 +8,10 @@ import math
 import numpy as np
 import pytest
 
-from w2s_edu import pipeline
+from w2s_edu.experiment import pipeline
 from w2s_edu.config import PRESETS, W2SConfig
-from w2s_edu.metrics import PGRUndefinedWarning
-from w2s_edu.pipeline import run_w2s
+from w2s_edu.experiment.metrics import PGRUndefinedWarning
+from w2s_edu.experiment.pipeline import run_w2s
 
 SMALL = dict(seeds=[0], n_train_weak=48, n_train_strong=48, n_test=48, show_progress=False)
 
@@ -187,7 +187,7 @@ def test_cached_results_never_cross_datasets_with_the_same_layout(tmp_path, monk
     import datasets
 
     from w2s_edu.config import W2SConfig
-    from w2s_edu.pipeline import run_w2s
+    from w2s_edu.experiment.pipeline import run_w2s
 
     import random
 

@@ -13,7 +13,7 @@ import pytest
 pytest.importorskip("nbconvert")
 import nbformat  # noqa: E402
 
-from w2s_edu.cli import main  # noqa: E402
+from w2s_edu.cli.main import main  # noqa: E402
 from w2s_edu.devtools import render_solutions as rs  # noqa: E402
 
 PNG_RE = re.compile(r'<img[^>]+src="data:image/png;base64,([A-Za-z0-9+/=\s]+)"')

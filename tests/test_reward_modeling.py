@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 import torch
 
-from w2s_edu import reward_modeling as rm
+from w2s_edu.experiment import reward as rm
 from w2s_edu.config import W2SConfig
-from w2s_edu.features import Inputs
+from w2s_edu.models.features import Inputs
 from w2s_edu.losses import compute_loss
-from w2s_edu.models import LinearProbe
-from w2s_edu.training import predict_proba
+from w2s_edu.models.backbones import LinearProbe
+from w2s_edu.train.loop import predict_proba
 
 TEA = ("\n\nHuman: How do I make a cup of tea?\n\nAssistant: Boil water, pour it over a tea bag and let it "
        "steep for three to five minutes.")
@@ -171,7 +171,7 @@ def test_smoke_run_end_to_end_gives_finite_pairwise_accuracies():
 
 
 def test_hh_pairs_and_the_finetune_paths_run():
-    from w2s_edu.hub_datasets import synthetic_rows
+    from w2s_edu.tasks.paper import synthetic_rows
 
     pairs = rm.hh_pairs(synthetic_rows("anthropic_hh", 60, seed=0))
     small = {**TINY, "n_train_weak": 16, "n_train_strong": 16, "n_test": 16, "epochs": 1.0, "batch_size": 8}

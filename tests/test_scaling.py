@@ -10,10 +10,11 @@ import numpy as np
 import pytest
 import torch
 
-from w2s_edu import ladders, memory
+from w2s_edu.models import registry as ladders
+from w2s_edu.scale import memory
 from w2s_edu.config import W2SConfig
-from w2s_edu.features import _ragged
-from w2s_edu.models import (
+from w2s_edu.models.features import _ragged
+from w2s_edu.models.backbones import (
     LORA_TARGETS,
     TopLayersClassifier,
     TransformerClassifier,
@@ -23,7 +24,7 @@ from w2s_edu.models import (
     resolve_model,
     trainable_parameters,
 )
-from w2s_edu.training import TrainConfig, predict_proba, resolve_precision, train_classifier
+from w2s_edu.train.loop import TrainConfig, predict_proba, resolve_precision, train_classifier
 
 pytest.importorskip("peft")
 
@@ -121,7 +122,7 @@ def test_recommended_hyperparameters_say_where_they_come_from():
 
 
 def test_models_command_lists_the_ladders(capsys):
-    from w2s_edu.cli import main
+    from w2s_edu.cli.main import main
 
     assert main(["models"]) == 0
     out = capsys.readouterr().out
@@ -327,7 +328,7 @@ def test_half_precision_loading_of_frozen_weights(tiny_models):
 
 # ------------------------------------------------------------------------------------------ pipeline
 def test_roles_load_frozen_weights_in_half_precision_only_on_a_gpu(tiny_models, monkeypatch):
-    from w2s_edu import pipeline
+    from w2s_edu.experiment import pipeline
 
     gpt2 = tiny_models["gpt2"]
     base = dict(weak=gpt2, strong=gpt2, precision="bf16", show_progress=False)
@@ -347,7 +348,7 @@ def test_roles_load_frozen_weights_in_half_precision_only_on_a_gpu(tiny_models, 
 def test_pipeline_runs_a_lora_student_with_checkpointing_and_bf16(tiny_models, tmp_path):
     from datasets import Dataset
 
-    from w2s_edu.pipeline import run_w2s
+    from w2s_edu.experiment.pipeline import run_w2s
 
     rows = [{"text": f"item {i} is {'red' if i % 2 else 'blue'}", "label": i % 2} for i in range(120)]
     Dataset.from_list(rows).save_to_disk(str(tmp_path / "ds"))
@@ -360,7 +361,7 @@ def test_pipeline_runs_a_lora_student_with_checkpointing_and_bf16(tiny_models, t
 
 
 def test_the_new_fields_parse_from_the_command_line():
-    from w2s_edu.cli import _parse_set
+    from w2s_edu.cli.main import _parse_set
 
     parsed = _parse_set(["precision=bf16", "gradient_checkpointing=true", "lora_r=16", "lora_alpha=32",
                          "lora_dropout=0", "lora_target_modules=q_proj,v_proj", "train_layers=none"])

@@ -1,10 +1,10 @@
-"""Tests for w2s_edu.splits: disjoint, balanced, seeded weak-to-strong splits."""
+"""Tests for w2s_edu.tasks.splits: disjoint, balanced, seeded weak-to-strong splits."""
 
 import datasets
 import pytest
 
-from w2s_edu.splits import SPLIT_NAMES, describe_splits, split_task
-from w2s_edu.tasks import get_task
+from w2s_edu.tasks.splits import SPLIT_NAMES, describe_splits, split_task
+from w2s_edu.tasks.registry import get_task
 
 
 def toy_dataset(n_pos=60, n_neg=40, n_duplicates=5):

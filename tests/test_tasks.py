@@ -1,11 +1,11 @@
-"""Tests for w2s_edu.tasks: offline task generation, hf: loading and validation."""
+"""Tests for w2s_edu.tasks.registry: offline task generation, hf: loading and validation."""
 
 import datasets
 import huggingface_hub.constants
 import pytest
 
-from w2s_edu import tasks
-from w2s_edu.tasks import DEFAULT_TASK, describe_tasks, get_task, list_tasks, validate_task_dataset
+from w2s_edu.tasks import registry as tasks
+from w2s_edu.tasks.registry import DEFAULT_TASK, describe_tasks, get_task, list_tasks, validate_task_dataset
 
 ALL_TASKS = list_tasks()
 

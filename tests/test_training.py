@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from w2s_edu.features import Inputs
-from w2s_edu.models import LinearProbe
-from w2s_edu.training import TrainConfig, pick_device, predict_proba, train_classifier
+from w2s_edu.models.features import Inputs
+from w2s_edu.models.backbones import LinearProbe
+from w2s_edu.train.loop import TrainConfig, pick_device, predict_proba, train_classifier
 
 
 def blobs(n=256, dim=8, seed=0):

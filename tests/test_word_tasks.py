@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from w2s_edu.devtools.build_wordnet_data import build
-from w2s_edu.tasks import get_task
-from w2s_edu.word_tasks import wordnet_nouns
+from w2s_edu.tasks.registry import get_task
+from w2s_edu.tasks.words import wordnet_nouns
 
 
 def test_shipped_nouns_cover_ten_categories():

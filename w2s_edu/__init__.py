@@ -1,6 +1,6 @@
 """w2s-edu: weak-to-strong generalization experiments for a course, from a laptop CPU to GPUs.
 
-    from w2s_edu import W2SConfig, run_w2s
+    from . import W2SConfig, run_w2s
     result = run_w2s(W2SConfig.from_preset("quick"))
     print(result.table())
 """
@@ -8,9 +8,9 @@
 __version__ = "0.1.0"
 
 _LAZY = {
-    "W2SConfig": "config", "PRESETS": "config", "run_w2s": "pipeline", "run_sweep": "pipeline",
-    "W2SResult": "results", "get_task": "tasks", "list_tasks": "tasks", "split_task": "splits",
-    "pgr": "metrics", "list_models": "models",
+    "W2SConfig": "config", "PRESETS": "config", "run_w2s": "experiment.pipeline", "run_sweep": "experiment.pipeline",
+    "W2SResult": "experiment.results", "get_task": "tasks.registry", "list_tasks": "tasks.registry",
+    "split_task": "tasks.splits", "pgr": "experiment.metrics", "list_models": "models.backbones",
 }
 
 

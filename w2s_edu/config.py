@@ -65,7 +65,7 @@ class W2SConfig:
     # --- where it runs
     device: str | None = None  # None: cuda, then mps, then cpu
     show_progress: bool = True
-    # --- scaling up (lesson 07; w2s_edu.memory estimates what fits). The defaults change nothing.
+    # --- scaling up (lesson 07; w2s_edu.scale.memory estimates what fits). The defaults change nothing.
     # precision: fp32, bf16 or fp16 autocast (fp16 with a GradScaler), or auto: bf16 on GPUs that
     # support it, else fp16 on a GPU, fp32 on CPU. On a GPU under bf16/fp16 the frozen weights of
     # probes and LoRA students load in half precision.
@@ -74,7 +74,7 @@ class W2SConfig:
     lora_r: int | None = None  # finetune through LoRA adapters of this rank (needs peft: the gpu extra)
     lora_alpha: float = 16.0
     lora_dropout: float = 0.05
-    lora_target_modules: list[str] | None = None  # None: w2s_edu.models.LORA_TARGETS, else peft's defaults
+    lora_target_modules: list[str] | None = None  # None: w2s_edu.models.backbones.LORA_TARGETS, else peft's defaults
 
     def __post_init__(self) -> None:
         if isinstance(self.losses, str):

@@ -17,7 +17,7 @@ __all__ = ["check_bradley_terry_loss", "check_judge_preference_prob", "check_rew
 
 def _run(fn: Callable, *args, exercise: str, what: str):
     """``fn(*args)``; a stub or a crash becomes an AssertionError that says which call failed."""
-    from w2s_edu.widgets import single_thread
+    from ..ui.widgets import single_thread
 
     try:
         with single_thread():
@@ -166,7 +166,7 @@ def check_judge_preference_prob(fn: Callable) -> None:
 
 # ------------------------------------------------------------------------------------------ exercise 3
 def _linear_model(weights=(0.5, -0.5, 0.2, 0.0), bias=0.3):
-    from w2s_edu.rlhf import RewardModel
+    from ..toys.rlhf import RewardModel
 
     model = RewardModel(4)
     with torch.no_grad():
@@ -181,7 +181,7 @@ def _params(model) -> torch.Tensor:
 
 def _reference_steps(chosen, rejected, k: int, lr: float = 0.1, scale: float = 1.0):
     """Parameters after ``k`` correct SGD steps (``scale`` multiplies the loss, to recognise mistakes)."""
-    from w2s_edu.rlhf import bradley_terry_loss
+    from ..toys.rlhf import bradley_terry_loss
 
     model = _linear_model()
     opt = torch.optim.SGD(model.parameters(), lr=lr)
@@ -194,7 +194,7 @@ def _reference_steps(chosen, rejected, k: int, lr: float = 0.1, scale: float = 1
 
 def check_reward_model_step(fn: Callable) -> None:
     """Check ``reward_model_step(model, optimizer, chosen, rejected)``: one optimiser step, returns the loss."""
-    from w2s_edu.rlhf import RewardModel, bradley_terry_loss
+    from ..toys.rlhf import RewardModel, bradley_terry_loss
 
     ex = "reward_model_step"
     g = torch.Generator().manual_seed(0)
@@ -308,7 +308,7 @@ def check_best_of_n(fn: Callable) -> None:
 # ------------------------------------------------------------------------------------------ exercise 5
 def check_overoptimisation_curve(fn: Callable) -> None:
     """Check ``overoptimisation_curve(candidates, reward_fn, ns)`` -> (true, proxy) in standard units."""
-    from w2s_edu.rlhf import overoptimisation_curve as reference, sample_responses, true_quality
+    from ..toys.rlhf import overoptimisation_curve as reference, sample_responses, true_quality
 
     ex = "overoptimisation_curve"
     cand = sample_responses((300, 32), 1.0, torch.Generator().manual_seed(3))

@@ -272,5 +272,5 @@ def check_w2s_summary(fn: Callable) -> None:
     same = _run(fn, labels, weak, student, copy.deepcopy(weak), exercise="w2s_summary", what="w2s_summary(...)")
     if not (isinstance(same.get("pgr"), float) and math.isnan(same["pgr"])):
         raise AssertionError("with a ceiling equal to the weak model the PGR is undefined: return float('nan') "
-                             "(w2s_edu.metrics.pgr does, with a warning).")
+                             "(w2s_edu.experiment.metrics.pgr does, with a warning).")
     passed("w2s_summary", 5)

@@ -9,7 +9,7 @@ from typing import Callable
 
 import torch
 
-from .. import memory
+from ..scale import memory
 from . import checked_call, passed
 
 _run = checked_call
@@ -69,7 +69,7 @@ def check_training_bytes(fn: Callable) -> None:
     package = memory.estimate_memory("qwen2.5-7b", "finetune", precision="bf16", micro_batch_size=1, seq_len=1)
     if big != 18 * n or package.static != 18 * package.trainable:
         raise AssertionError(f"for Qwen2.5-7B's {n:,} parameters, all trainable under bf16 autocast, you return "
-                             f"{big:,}; expected 18 bytes each, {18 * n:,} (w2s_edu.memory agrees).")
+                             f"{big:,}; expected 18 bytes each, {18 * n:,} (w2s_edu.scale.memory agrees).")
     passed(ex, len(BYTES_CASES) + 1)
 
 

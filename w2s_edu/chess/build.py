@@ -76,11 +76,11 @@ def build_ladder(rungs, *, out: str | Path | None = None, work: str | Path | Non
     puzzles, the rest for pretraining. ``smoke=True`` shrinks everything to seconds and, when
     Stockfish is missing, labels with :class:`.selfplay.MaterialEngine` (tests run anywhere).
     """
-    from .lichess import write_lichess_csv
-    from .pretrain import LADDER_DIR
-    from .puzzles import engine_puzzles
+    from ..tasks.chess.lichess import write_lichess_csv
+    from ..data import CHESS_DIR as LADDER_DIR
+    from ..tasks.chess.puzzles import engine_puzzles
     from .selfplay import SelfPlayConfig, read_positions
-    from .task import describe_puzzles
+    from ..tasks.chess.task import describe_puzzles
 
     engine = "stockfish"
     cfg = SelfPlayConfig(seed=seed)

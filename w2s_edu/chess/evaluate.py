@@ -11,10 +11,10 @@ from __future__ import annotations
 import numpy as np
 
 from ..config import W2SConfig
-from ..metrics import accuracy, summarize
-from ..pipeline import ModelRole, train_and_predict
-from ..tasks import get_task
-from .task import multiple_choice_accuracy, split_by_group
+from ..experiment.metrics import accuracy, summarize
+from ..experiment.pipeline import ModelRole, train_and_predict
+from ..tasks.registry import get_task
+from ..tasks.chess.task import multiple_choice_accuracy, split_by_group
 
 MIN_GAP = 0.08
 

@@ -3,7 +3,7 @@
 Each rung is a folder under ``w2s_edu/data/chess/`` written by ``save_pretrained`` (a small
 ``BertModel``, its chess tokenizer and ``w2s_chess.json`` with the config, seed, data recipe,
 timing and measured accuracies), so ``W2SConfig(task="chess-puzzles", weak="chess-s",
-strong="chess-l")`` runs through :func:`w2s_edu.pipeline.run_w2s` like any Hugging Face model.
+strong="chess-l")`` runs through :func:`w2s_edu.experiment.pipeline.run_w2s` like any Hugging Face model.
 Rebuild them with ``python -m w2s_edu.chess.pretrain`` (see :mod:`.pretrain`).
 """
 
@@ -12,8 +12,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ..data import CHESS_DIR as DATA_DIR
+
 CHESS_LADDER = ("chess-s", "chess-m", "chess-l")
-DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "chess"
 LADDER_FILE = DATA_DIR / "ladder.json"
 
 

@@ -44,9 +44,9 @@ def main(argv: list[str] | None = None) -> int:
     verdict = 'ACCEPTED' if gap >= MIN_GAP else 'NOT accepted'
     print(f"gap {weak} -> {strong}: {gap:+.3f} (needs >= {MIN_GAP}): {verdict}")
     if args.bootstrap:
-        from ..bootstrap import format_bootstrap, run_bootstrap
-        from .task import multiple_choice_accuracy, split_by_group
-        from ..tasks import get_task
+        from ..experiment.bootstrap import format_bootstrap, run_bootstrap
+        from ..tasks.chess.task import multiple_choice_accuracy, split_by_group
+        from ..tasks.registry import get_task
 
         ds = get_task(cfg.task, seed=cfg.task_seed)
         labels, groups = np.asarray(ds["label"]), np.asarray(ds["group"])

@@ -42,7 +42,6 @@ from .tokenizer import MAX_TOKENS, build_tokenizer
 
 __all__ = ["RungConfig", "DEFAULT_LADDER", "PretrainData", "pretrain_rung", "main"]
 
-LADDER_DIR = Path(__file__).resolve().parent.parent / "data" / "chess"
 META_FILE = "w2s_chess.json"
 PREFETCH = 4  # batches each loader worker prepares ahead
 GPU_RECIPE = ("python -m w2s_edu.chess.pretrain --positions benchmarks/chess/pretrain-positions.jsonl.gz "
@@ -114,7 +113,7 @@ class ChessPretrainer(nn.Module):
         self.heads = nn.Linear(h, 3)
 
     def forward(self, input_ids, attention_mask):
-        from ..models import mean_pool
+        from ..models.backbones import mean_pool
 
         hidden = self.backbone(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
         return self.heads(mean_pool(hidden, attention_mask))

@@ -124,7 +124,7 @@ class MaterialEngine:
     and labels like :func:`.engine.analyse_moves` but knows nothing beyond trading material."""
 
     def analyse(self, board: chess.Board, depth: int, multipv: int) -> list[tuple[str, int]]:
-        from .puzzles import PIECE_VALUE
+        from ..tasks.chess.puzzles import PIECE_VALUE
 
         def material(b: chess.Board, color: chess.Color) -> int:
             return sum(PIECE_VALUE[p.piece_type] * (1 if p.color == color else -1) for p in b.piece_map().values())

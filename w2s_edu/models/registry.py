@@ -1,0 +1,229 @@
+"""Named model ladders: the families the paper and its public reproductions use, by short name.
+
+A *ladder* is one model family in increasing sizes; weak-to-strong experiments pick the supervisor
+from a lower rung and the student from a higher one, so that everything except size stays the same
+(tokenizer, training data, architecture). Four ladders are known by name:
+
+* ``gpt2`` ... ``gpt2-xl`` (124M to 1.6B): the weak supervisors of Burns et al. (2023);
+* ``pythia-14m`` ... ``pythia-12b`` (EleutherAI/pythia-*): ten sizes trained on the same data in the
+  same order, the usual ladder of public reproductions;
+* ``qwen2.5-0.5b`` ... ``qwen2.5-32b`` (Qwen/Qwen2.5-*): modern base models, 0.5B to 32B;
+* ``minilm-l1`` ... ``minilm-l6``: the offline ladder shipped with the package (no download).
+
+Each rung records its hub id, its architecture (enough of the transformers config to build the model
+from scratch: the GPU benchmark and the memory arithmetic use it, with no download) and its parameter
+count, computed from that architecture (:func:`w2s_edu.scale.memory.param_count`). The tests check the
+computed counts against the published ones: the Pythia README's exact totals, the GPT-2 checkpoints'
+exact counts, and the Qwen2.5 model cards' rounded totals (within 1%).
+
+Recommended learning rates, and where they come from (nothing here was tuned by this package):
+
+* **finetune** (all weights): the table of the official code release, openai/weak-to-strong
+  (``weak_to_strong/config.py``): 5e-5 for gpt2, gpt2-medium and pythia-410m, 1e-5 for gpt2-large,
+  gpt2-xl, Mistral-7B and Qwen-1.8B/7B/14B/72B, all "not particularly tuned, work somewhat reasonably
+  at train batch size 32". Rungs missing from that table follow its own pattern: 5e-5 below 500M
+  parameters, 1e-5 from 500M up (:data:`FINETUNE_LR_RULE`).
+* **lora**: ten times the finetune rate. Schulman et al. (Thinking Machines, 2025, "LoRA Without
+  Regret") found the best LoRA rate to be about 10x the best full-finetuning rate across model sizes.
+  The adapters target the modules of the public reproductions (:data:`w2s_edu.models.backbones.LORA_TARGETS`).
+* **probe** (a linear head on frozen features): this package's probe settings (lr 3e-2, batch 64,
+  weight decay 1e-2, AdamW), measured on the offline ladder only. Feature scales differ between
+  models, so sweep it on a validation split when you move up.
+* **batch size 32** everywhere: the batch size the rates above were chosen at. Use
+  ``micro_batch_size`` (gradient accumulation) to fit memory rather than changing the batch size;
+  :func:`w2s_edu.scale.memory.largest_micro_batch` finds one that fits a GPU.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+FINETUNE_LR_RULE = "no entry in openai/weak-to-strong: its pattern, 5e-5 below 500M parameters, 1e-5 from 500M up"
+OPENAI_TABLE = "openai/weak-to-strong weak_to_strong/config.py (tuned loosely at batch 32)"
+PACKAGE_DEFAULT = "this package's default for the offline ladder (README, 'Choosing the default')"
+PROBE = {"lr": 3e-2, "batch_size": 64, "source": "this package's probe defaults (W2SConfig.probe_*)"}
+LORA_LR_FACTOR = 10.0  # "LoRA Without Regret" (Schulman et al., 2025): best LoRA lr ~ 10x the full-finetune lr
+MODES = ("probe", "lora", "finetune")
+
+
+@dataclass(frozen=True)
+class Rung:
+    """One model of a ladder: where it lives, its shape, and starting hyperparameters."""
+
+    name: str  # the short name that --weak/--strong accept
+    hub_id: str
+    family: str
+    arch: dict = field(hash=False)  # model_type and the shape fields of its transformers config
+    published_params: int | None = None  # total with the LM head, as its authors publish it
+    params_source: str = ""
+    finetune_lr: float = 5e-5
+    lr_source: str = FINETUNE_LR_RULE
+    batch_size: int = 32
+
+    def config(self, **overrides):
+        """The model's transformers config, built locally (no download)."""
+        from transformers import AutoConfig
+
+        arch = dict(self.arch)
+        return AutoConfig.for_model(arch.pop("model_type"), **{**arch, **overrides})
+
+    @cached_property
+    def params(self) -> int:
+        """Parameters of the backbone this package trains (``AutoModel``: no LM head)."""
+        from ..scale.memory import param_count
+
+        return param_count(self.config())
+
+    def recommended(self, mode: str = "finetune") -> dict:
+        """Starting ``lr``, ``batch_size`` and their ``source`` for ``mode`` (probe, lora, finetune)."""
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(MODES)}; got {mode!r}.")
+        if mode == "probe":
+            return dict(PROBE)
+        if mode == "lora":
+            return {"lr": self.finetune_lr * LORA_LR_FACTOR, "batch_size": self.batch_size,
+                    "source": f"10x the finetune rate ({self.lr_source}), after 'LoRA Without Regret' (2025)"}
+        return {"lr": self.finetune_lr, "batch_size": self.batch_size, "source": self.lr_source}
+
+    def config_overrides(self, mode: str = "finetune") -> dict:
+        """:class:`w2s_edu.config.W2SConfig` fields that train this rung as the strong model in ``mode``:
+        ``W2SConfig(**rung.config_overrides("lora"))`` or ``w2s-edu run --set ...`` with the same keys."""
+        rec = self.recommended(mode)
+        if mode == "probe":
+            return {"strong": self.name, "mode": "probe", "probe_lr": rec["lr"], "probe_batch_size": rec["batch_size"]}
+        out = {"strong": self.name, "mode": "finetune", "lr": rec["lr"], "batch_size": rec["batch_size"],
+               "train_layers": None}
+        if mode == "lora":
+            out["lora_r"] = 8
+        return out
+
+
+def _openai_or_rule(name: str, published: int) -> tuple[float, str]:
+    """The finetune lr of the openai/weak-to-strong table, or the table's own size pattern."""
+    table = {"gpt2": 5e-5, "gpt2-medium": 5e-5, "gpt2-large": 1e-5, "gpt2-xl": 1e-5, "pythia-410m": 5e-5}
+    if name in table:
+        return table[name], OPENAI_TABLE
+    return (5e-5 if published < 500e6 else 1e-5), FINETUNE_LR_RULE
+
+
+def _rung(name: str, hub_id: str, family: str, arch: dict, published: int | None, source: str) -> Rung:
+    lr, lr_source = _openai_or_rule(name, published or 0)
+    return Rung(name, hub_id, family, arch, published, source, lr, lr_source)
+
+
+_GPT2_SOURCE = "parameter count of the released checkpoint"
+_PYTHIA_SOURCE = "EleutherAI/pythia README, total params"
+_QWEN_SOURCE = "Qwen2.5 model card (rounded to 0.01B)"
+
+
+def _gpt2(name: str, h: int, layers: int, heads: int, published: int) -> Rung:
+    arch = {"model_type": "gpt2", "n_embd": h, "n_layer": layers, "n_head": heads, "vocab_size": 50257,
+            "n_positions": 1024}
+    return _rung(name, name, "gpt2", arch, published, _GPT2_SOURCE)
+
+
+def _pythia(size: str, h: int, layers: int, heads: int, vocab: int, published: int) -> Rung:
+    arch = {"model_type": "gpt_neox", "hidden_size": h, "num_hidden_layers": layers, "num_attention_heads": heads,
+            "intermediate_size": 4 * h, "vocab_size": vocab, "rotary_pct": 0.25, "max_position_embeddings": 2048,
+            "use_parallel_residual": True, "tie_word_embeddings": False}
+    return _rung(f"pythia-{size}", f"EleutherAI/pythia-{size}", "pythia", arch, published, _PYTHIA_SOURCE)
+
+
+def _qwen(size: str, h: int, layers: int, heads: int, kv: int, inter: int, vocab: int, tied: bool,
+          published: float) -> Rung:
+    arch = {"model_type": "qwen2", "hidden_size": h, "num_hidden_layers": layers, "num_attention_heads": heads,
+            "num_key_value_heads": kv, "intermediate_size": inter, "vocab_size": vocab, "tie_word_embeddings": tied,
+            "max_position_embeddings": 32768, "rope_theta": 1e6, "rms_norm_eps": 1e-6}
+    return _rung(f"qwen2.5-{size.lower()}", f"Qwen/Qwen2.5-{size}", "qwen2.5", arch, int(published), _QWEN_SOURCE)
+
+
+def _minilm(k: int) -> Rung:
+    arch = {"model_type": "bert", "hidden_size": 384, "num_hidden_layers": k, "num_attention_heads": 12,
+            "intermediate_size": 1536, "vocab_size": 30522, "max_position_embeddings": 512}
+    return Rung(f"minilm-l{k}", "sentence-transformers/all-MiniLM-L6-v2 (shipped offline)", "minilm", arch, None,
+                "", 5e-5, PACKAGE_DEFAULT)
+
+
+LADDERS: dict[str, tuple[Rung, ...]] = {
+    "minilm": tuple(_minilm(k) for k in range(1, 7)),
+    "gpt2": (
+        _gpt2("gpt2", 768, 12, 12, 124_439_808),
+        _gpt2("gpt2-medium", 1024, 24, 16, 354_823_168),
+        _gpt2("gpt2-large", 1280, 36, 20, 774_030_080),
+        _gpt2("gpt2-xl", 1600, 48, 25, 1_557_611_200),
+    ),
+    "pythia": (
+        _pythia("14m", 128, 6, 4, 50304, 14_067_712),
+        _pythia("31m", 256, 6, 8, 50304, 30_494_720),
+        _pythia("70m", 512, 6, 8, 50304, 70_426_624),
+        _pythia("160m", 768, 12, 12, 50304, 162_322_944),
+        _pythia("410m", 1024, 24, 16, 50304, 405_334_016),
+        _pythia("1b", 2048, 16, 8, 50304, 1_011_781_632),
+        _pythia("1.4b", 2048, 24, 16, 50304, 1_414_647_808),
+        _pythia("2.8b", 2560, 32, 32, 50304, 2_775_208_960),
+        _pythia("6.9b", 4096, 32, 32, 50432, 6_857_302_016),
+        _pythia("12b", 5120, 36, 40, 50688, 11_846_072_320),
+    ),
+    "qwen2.5": (
+        _qwen("0.5B", 896, 24, 14, 2, 4864, 151936, True, 0.49e9),
+        _qwen("1.5B", 1536, 28, 12, 2, 8960, 151936, True, 1.54e9),
+        _qwen("3B", 2048, 36, 16, 2, 11008, 151936, True, 3.09e9),
+        _qwen("7B", 3584, 28, 28, 4, 18944, 152064, False, 7.61e9),
+        _qwen("14B", 5120, 48, 40, 8, 13824, 152064, False, 14.7e9),
+        _qwen("32B", 5120, 64, 40, 8, 27648, 152064, False, 32.5e9),
+    ),
+}
+
+_BY_NAME = {r.name: r for rungs in LADDERS.values() for r in rungs}
+_BY_HUB = {r.hub_id.lower(): r for rungs in LADDERS.values() for r in rungs if r.family != "minilm"}
+
+
+def all_rungs() -> list[Rung]:
+    """Every rung of every ladder, smallest first within each family."""
+    return [r for rungs in LADDERS.values() for r in rungs]
+
+
+def find_rung(name: str) -> Rung | None:
+    """The rung called ``name`` (short name or hub id, any case), or None."""
+    if not isinstance(name, str):
+        return None
+    key = name.strip().lower()
+    return _BY_NAME.get(key) or _BY_HUB.get(key)
+
+
+def get_rung(name: str) -> Rung:
+    """Like :func:`find_rung`, but an unknown name is an error that lists the known ones."""
+    rung = find_rung(name)
+    if rung is None:
+        raise ValueError(f"Unknown ladder model {name!r}. Known names: "
+                         + "; ".join(f"{fam}: {', '.join(r.name for r in rungs)}" for fam, rungs in LADDERS.items())
+                         + ". Any hub id or local folder also works as --weak/--strong, without these extras.")
+    return rung
+
+
+def ladder(family: str) -> tuple[Rung, ...]:
+    """The rungs of one family (``gpt2``, ``pythia``, ``qwen2.5``, ``minilm``), smallest first."""
+    if family not in LADDERS:
+        raise ValueError(f"Unknown ladder {family!r}; choose from {', '.join(LADDERS)}.")
+    return LADDERS[family]
+
+
+def format_params(n: float) -> str:
+    """1234567 -> '1.2M', 7.6e9 -> '7.6B'."""
+    for unit, scale in (("B", 1e9), ("M", 1e6), ("K", 1e3)):
+        if n >= scale:
+            return f"{n / scale:.3g}{unit}"
+    return str(int(n))
+
+
+def describe() -> str:
+    """A table of every rung: name, hub id, backbone parameters and the recommended learning rates."""
+    lines = [f"{'name':<14} {'hub id':<26} {'params':>7}  {'finetune lr':>11}  {'lora lr':>8}  lr source"]
+    for r in all_rungs():
+        hub = "shipped (offline)" if r.family == "minilm" else r.hub_id
+        source = "openai/weak-to-strong" if r.lr_source == OPENAI_TABLE else (
+            "package default" if r.lr_source == PACKAGE_DEFAULT else "size rule")
+        lines.append(f"{r.name:<14} {hub:<26} {format_params(r.params):>7}  {r.finetune_lr:>11.0e}  "
+                     f"{r.recommended('lora')['lr']:>8.0e}  {source}")
+    return "\n".join(lines)
