@@ -10,6 +10,8 @@ import pytest
 import torch
 
 from w2s_edu.experiment import reward as rm
+from w2s_edu.models import pairs as pm
+from w2s_edu.tasks import pairs as tp
 from w2s_edu.config import W2SConfig
 from w2s_edu.models.features import Inputs
 from w2s_edu.losses import compute_loss
@@ -34,7 +36,7 @@ def _probe_pairs(n_texts: int = 6, seed: int = 0):
         scorer.head.weight.copy_(torch.tensor([[1.0, -2.0, 0.5, 3.0]]))
         scorer.head.bias.fill_(0.7)
     a, b = torch.tensor([0, 1, 2, 3, 4]), torch.tensor([5, 4, 3, 2, 1])
-    return base, rm.BradleyTerryModel(scorer), rm.PairInputs(base, a, b)
+    return base, pm.BradleyTerryModel(scorer), pm.PairInputs(base, a, b)
 
 
 # --------------------------------------------------------------------------- the math
@@ -46,8 +48,8 @@ def test_bradley_terry_logits_give_sigmoid_of_the_reward_difference():
     assert logits.shape == (5, 2) and torch.all(logits[:, 0] == 0)
     expected = torch.sigmoid(r[pairs.a] - r[pairs.b])
     assert torch.allclose(torch.softmax(logits, 1)[:, 1], expected, atol=1e-6)
-    assert torch.allclose(rm.bradley_terry_prob(r[pairs.a], r[pairs.b]), expected)
-    assert rm.bradley_terry_prob(0.0, 0.0) == 0.5 and math.isclose(float(rm.bradley_terry_prob(2.0, 0.0)),
+    assert torch.allclose(pm.bradley_terry_prob(r[pairs.a], r[pairs.b]), expected)
+    assert pm.bradley_terry_prob(0.0, 0.0) == 0.5 and math.isclose(float(pm.bradley_terry_prob(2.0, 0.0)),
                                                                     1 / (1 + math.exp(-2)), rel_tol=1e-6)
 
 
@@ -66,7 +68,7 @@ def test_the_bias_of_the_score_cancels_and_a_scorer_with_two_outputs_is_refused(
         model.scorer.head.bias.fill_(-100.0)
     assert torch.allclose(model(pairs.batch([0, 1])), before, atol=1e-4)
     with pytest.raises(ValueError, match="num_classes=1"):
-        rm.BradleyTerryModel(LinearProbe(4, num_classes=2))(pairs.batch([0]))
+        pm.BradleyTerryModel(LinearProbe(4, num_classes=2))(pairs.batch([0]))
 
 
 def test_the_existing_losses_train_the_pairwise_model():
@@ -81,7 +83,7 @@ def test_the_existing_losses_train_the_pairwise_model():
 
 def test_pair_inputs_share_one_encoding_and_keep_the_inputs_interface():
     base = Inputs("tokens", torch.arange(10), torch.tensor([0, 2, 5, 10]))  # three texts of 2, 3, 5 tokens
-    pairs = rm.PairInputs(base, [0, 2, 1], [1, 0, 2])
+    pairs = pm.PairInputs(base, [0, 2, 1], [1, 0, 2])
     assert len(pairs) == 3 and pairs.kind == "tokens"
     assert pairs.lengths().tolist() == [3, 5, 5]
     batch = pairs.batch([1])
@@ -90,7 +92,7 @@ def test_pair_inputs_share_one_encoding_and_keep_the_inputs_interface():
     sub = pairs.subset([2, 0])
     assert sub.a.tolist() == [1, 0] and sub.b.tolist() == [2, 1] and sub.base is base
     with pytest.raises(ValueError, match="same length"):
-        rm.PairInputs(base, [0, 1], [1])
+        pm.PairInputs(base, [0, 1], [1])
 
 
 # --------------------------------------------------------------------------- order and data
@@ -102,19 +104,19 @@ def _pairs(n: int) -> datasets.Dataset:
 
 
 def test_the_a_b_order_is_random_balanced_and_seeded():
-    ds = rm.order_pairs(_pairs(101), seed=0)
+    ds = tp.order_pairs(_pairs(101), seed=0)
     labels = np.asarray(ds["label"])
     assert labels.sum() == 51  # exactly half, rounded up
     for a, b, c, r, y in zip(ds["a"], ds["b"], ds["chosen"], ds["rejected"], labels):
         assert (a, b) == ((c, r) if y else (r, c))
     assert 0 < labels[:50].sum() < 50  # shuffled, not the first half
-    assert rm.order_pairs(_pairs(101), seed=0)["label"] == ds["label"]
-    assert rm.order_pairs(_pairs(101), seed=1)["label"] != ds["label"]
+    assert tp.order_pairs(_pairs(101), seed=0)["label"] == ds["label"]
+    assert tp.order_pairs(_pairs(101), seed=1)["label"] != ds["label"]
     assert ds["text"][0].startswith("Human: q0?\n\nResponse A: ")
 
 
 def test_offline_category_pairs_differ_only_in_the_category():
-    pairs = rm.categories_pairs(seed=0)
+    pairs = tp.categories_pairs(seed=0)
     assert len(pairs) > 9000 and len(set(pairs["group"])) == len(pairs)
     row = pairs[0]
     assert row["prompt"].startswith("Human: What kind of thing is ")
@@ -128,32 +130,32 @@ def test_offline_category_pairs_differ_only_in_the_category():
 
 
 def test_hh_transcripts_parse_into_turns_prompt_and_replies():
-    assert rm.parse_hh_transcript(ITALY) == [("Human", "What is the capital of France?"), ("Assistant", "Paris."),
+    assert tp.parse_hh_transcript(ITALY) == [("Human", "What is the capital of France?"), ("Assistant", "Paris."),
                                              ("Human", "And of Italy?"), ("Assistant", "Rome is the capital of Italy.")]
-    assert rm.parse_hh_transcript(ITALY.lstrip()) == rm.parse_hh_transcript(ITALY)
-    prompt, chosen, rejected = rm.split_hh_pair(ITALY, ITALY_BAD)
+    assert tp.parse_hh_transcript(ITALY.lstrip()) == tp.parse_hh_transcript(ITALY)
+    prompt, chosen, rejected = tp.split_hh_pair(ITALY, ITALY_BAD)
     assert prompt == "Human: What is the capital of France?\n\nAssistant: Paris.\n\nHuman: And of Italy?"
     assert (chosen, rejected) == ("Rome is the capital of Italy.", "Paris again.")
-    assert rm.reward_text(prompt, chosen) == "Human: And of Italy?\n\nAssistant: Rome is the capital of Italy."
-    assert rm.format_turns(rm.parse_hh_transcript(ITALY)) == ITALY.lstrip()
+    assert tp.reward_text(prompt, chosen) == "Human: And of Italy?\n\nAssistant: Rome is the capital of Italy."
+    assert tp.format_turns(tp.parse_hh_transcript(ITALY)) == ITALY.lstrip()
 
 
 def test_malformed_hh_rows_are_refused_or_skipped_with_a_warning():
     with pytest.raises(ValueError, match="not an HH transcript"):
-        rm.parse_hh_transcript("just some text")
+        tp.parse_hh_transcript("just some text")
     with pytest.raises(ValueError, match="differ before"):
-        rm.split_hh_pair(TEA, ITALY_BAD)
+        tp.split_hh_pair(TEA, ITALY_BAD)
     with pytest.raises(ValueError, match="Assistant reply"):
-        rm.split_hh_pair(TEA + "\n\nHuman: thanks", TEA_BAD + "\n\nHuman: thanks")
+        tp.split_hh_pair(TEA + "\n\nHuman: thanks", TEA_BAD + "\n\nHuman: thanks")
     rows = [{"chosen": TEA, "rejected": TEA_BAD}, {"chosen": TEA, "rejected": ITALY_BAD},
             {"chosen": TEA, "rejected": TEA}]
     with pytest.warns(UserWarning, match="skipped 2"):
-        pairs = rm.hh_pairs(rows)
+        pairs = tp.hh_pairs(rows)
     assert pairs["chosen"] == ["Boil water, pour it over a tea bag and let it steep for three to five minutes."]
-    assert rm.load_reward_pairs("anthropic_hh", rows=[{"chosen": ITALY, "rejected": ITALY_BAD}])["rejected"] == [
+    assert tp.load_reward_pairs("anthropic_hh", rows=[{"chosen": ITALY, "rejected": ITALY_BAD}])["rejected"] == [
         "Paris again."]
     with pytest.raises(ValueError, match="unknown reward task"):
-        rm.load_reward_pairs("cities")
+        tp.load_reward_pairs("cities")
 
 
 # --------------------------------------------------------------------------- runs
@@ -173,7 +175,7 @@ def test_smoke_run_end_to_end_gives_finite_pairwise_accuracies():
 def test_hh_pairs_and_the_finetune_paths_run():
     from w2s_edu.tasks.paper import synthetic_rows
 
-    pairs = rm.hh_pairs(synthetic_rows("anthropic_hh", 60, seed=0))
+    pairs = tp.hh_pairs(synthetic_rows("anthropic_hh", 60, seed=0))
     small = {**TINY, "n_train_weak": 16, "n_train_strong": 16, "n_test": 16, "epochs": 1.0, "batch_size": 8}
     for mode, layers in (("finetune", 1), ("finetune", None)):  # cached lower layers, then whole backbone
         result = rm.run_reward_w2s(W2SConfig(**{**small, "mode": mode, "train_layers": layers}), pairs=pairs)

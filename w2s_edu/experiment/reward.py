@@ -25,249 +25,25 @@ What the scorer reads: the last human turn and the reply ("Human: ...\\n\\nAssis
 the whole conversation, so that the reply survives a short ``max_length``; raise ``max_length``
 and write your own ``reward_text`` for long contexts.
 """
-
 from __future__ import annotations
 
-import random
-import re
 import time
 import warnings
-from dataclasses import dataclass
 
 import datasets
 import numpy as np
 import torch
-from torch import nn
 from tqdm.auto import tqdm
 
 from .. import cache
 from ..config import W2SConfig
-from ..models.features import Inputs
-from .metrics import PGRUndefinedWarning
 from ..models.backbones import LinearProbe, TopLayersClassifier, TransformerClassifier, fresh_backbone, load_backbone
+from ..models.pairs import BradleyTerryModel, PairInputs
+from ..tasks.pairs import load_reward_pairs, order_pairs, reward_text
+from ..tasks.splits import split_task
+from .metrics import PGRUndefinedWarning
 from .pipeline import ModelRole, _one_hot, _seed_metrics, _summarize, train_and_predict, validation_labels
 from .results import W2SResult
-from ..tasks.splits import split_task
-
-REWARD_TASKS = ("categories", "anthropic_hh")
-
-# --------------------------------------------------------------------------- HH transcripts
-
-_TURN = re.compile(r"\n\n(Human|Assistant):[ \t]?")
-
-
-def parse_hh_transcript(text: str) -> list[tuple[str, str]]:
-    """Split an HH transcript ``"\\n\\nHuman: ...\\n\\nAssistant: ..."`` into ``[(role, message), ...]``.
-
-    The leading blank line is optional. Raises ``ValueError`` if there is text before the first
-    turn or no turn at all.
-    """
-    if not isinstance(text, str):
-        raise ValueError(f"an HH transcript must be a string, got {type(text).__name__}")
-    if text.startswith(("Human:", "Assistant:")):
-        text = "\n\n" + text
-    parts = _TURN.split(text)
-    if parts[0].strip() or len(parts) < 3:
-        raise ValueError(f"not an HH transcript (expected '\\n\\nHuman: ...\\n\\nAssistant: ...'): {text[:80]!r}")
-    return [(parts[i], parts[i + 1].strip()) for i in range(1, len(parts), 2)]
-
-
-def format_turns(turns: list[tuple[str, str]]) -> str:
-    """The inverse of :func:`parse_hh_transcript`, without the leading blank line."""
-    return "\n\n".join(f"{role}: {message}" for role, message in turns)
-
-
-def split_hh_pair(chosen: str, rejected: str) -> tuple[str, str, str]:
-    """``(prompt, chosen reply, rejected reply)`` of an HH row: the shared conversation and the two
-    final Assistant replies. Raises ``ValueError`` when the transcripts do not end in an Assistant
-    reply or differ before it (a few hh-rlhf rows do; loaders skip them)."""
-    c, r = parse_hh_transcript(chosen), parse_hh_transcript(rejected)
-    if c[-1][0] != "Assistant" or r[-1][0] != "Assistant":
-        raise ValueError("both transcripts must end with an Assistant reply")
-    if c[:-1] != r[:-1]:
-        raise ValueError("the chosen and rejected transcripts differ before their last reply")
-    return format_turns(c[:-1]), c[-1][1], r[-1][1]
-
-
-def reward_text(prompt: str, response: str) -> str:
-    """What the reward model scores: the prompt's last human turn and the reply."""
-    turns = parse_hh_transcript(prompt) if prompt.strip() else []
-    human = [t for t in turns if t[0] == "Human"]
-    head = f"Human: {human[-1][1]}\n\n" if human else ""
-    return f"{head}Assistant: {response}"
-
-
-def pair_text(prompt: str, a: str, b: str) -> str:
-    """A human-readable pair (also the ``text`` column of :func:`order_pairs`)."""
-    return f"{prompt}\n\nResponse A: {a}\n\nResponse B: {b}\n\nIs response A better than response B?"
-
-
-# --------------------------------------------------------------------------- pair datasets
-
-_PAIR_FEATURES = datasets.Features({k: datasets.Value("string") for k in ("prompt", "chosen", "rejected", "group")})
-
-
-def categories_pairs(seed: int = 0) -> datasets.Dataset:
-    """The offline pairwise task: a category question about each WordNet noun, the right category as
-    the chosen reply and a wrong one (drawn as often as each category is right) as the rejected."""
-    from ..tasks.registry import _other
-    from ..tasks.words import _article, wordnet_nouns
-
-    rng = random.Random(seed)
-    nouns = wordnet_nouns()
-    options = [c for _, c in nouns]
-    rows = {k: [] for k in _PAIR_FEATURES}
-    for noun, category in nouns:
-        wrong = _other(rng, options, category)
-        art = _article(noun)
-        rows["prompt"].append(f"Human: What kind of thing is {art.lower()} {noun}?")
-        rows["chosen"].append(f"{art} {noun} is a kind of {category}.")
-        rows["rejected"].append(f"{art} {noun} is a kind of {wrong}.")
-        rows["group"].append(noun)
-    return datasets.Dataset.from_dict(rows, features=_PAIR_FEATURES)
-
-
-def hh_pairs(rows) -> datasets.Dataset:
-    """Prompt/chosen/rejected pairs from HH rows (``chosen``/``rejected`` transcripts); rows whose
-    transcripts do not parse or whose two replies are identical are skipped, with a warning."""
-    out = {k: [] for k in _PAIR_FEATURES}
-    skipped = 0
-    for i, row in enumerate(rows):
-        try:
-            prompt, chosen, rejected = split_hh_pair(row["chosen"], row["rejected"])
-        except ValueError:
-            skipped += 1
-            continue
-        if chosen == rejected:
-            skipped += 1
-            continue
-        for key, value in zip(_PAIR_FEATURES, (prompt, chosen, rejected, str(i))):
-            out[key].append(value)
-    if skipped:
-        warnings.warn(f"skipped {skipped} HH row(s) that do not parse as one conversation with two different "
-                      "final replies", stacklevel=2)
-    if not out["prompt"]:
-        raise ValueError("no usable HH pairs: every row failed to parse (see split_hh_pair)")
-    return datasets.Dataset.from_dict(out, features=_PAIR_FEATURES)
-
-
-def load_reward_pairs(task: str = "categories", seed: int = 0, *, rows=None, split: str = "train",
-                      max_items: int | None = None) -> datasets.Dataset:
-    """Pairs for ``task``: ``"categories"`` (offline), ``"anthropic_hh"`` (the hub; ``rows=`` gives
-    the rows, no network) or ``"anthropic_hh@folder"`` (a ``save_to_disk`` copy)."""
-    name, _, path = task.removeprefix("reward:").partition("@")
-    if name == "categories":
-        pairs = categories_pairs(seed)
-    elif name == "anthropic_hh":
-        from ..tasks.paper import _read_hub, _read_local, paper_dataset
-
-        spec = paper_dataset("anthropic_hh")
-        if rows is None:
-            rows = _read_local(spec, split, path) if path else _read_hub(spec, split, None)
-        pairs = hh_pairs(rows)
-    else:
-        raise ValueError(f"unknown reward task {task!r}; choose from {', '.join(REWARD_TASKS)} "
-                         "(anthropic_hh@<folder> reads a save_to_disk copy)")
-    if max_items is not None and max_items < len(pairs):
-        pairs = pairs.select(sorted(random.Random(seed).sample(range(len(pairs)), max_items)))
-    return pairs
-
-
-def order_pairs(pairs: datasets.Dataset, seed: int = 0) -> datasets.Dataset:
-    """Show each pair as replies A and B in a seeded random order; ``label`` = 1 when A is the chosen.
-
-    Exactly half the pairs (rounded up) get label 1, so neither position is more often right.
-    Adds columns ``a``, ``b``, ``label`` and ``text`` (:func:`pair_text`).
-    """
-    n = len(pairs)
-    labels = [int(i < (n + 1) // 2) for i in range(n)]
-    random.Random(seed).shuffle(labels)
-    chosen, rejected, prompts = pairs["chosen"], pairs["rejected"], pairs["prompt"]
-    a = [c if y else r for c, r, y in zip(chosen, rejected, labels)]
-    b = [r if y else c for c, r, y in zip(chosen, rejected, labels)]
-    return (pairs.add_column("a", a).add_column("b", b).add_column("label", labels)
-            .add_column("text", [pair_text(p, x, z) for p, x, z in zip(prompts, a, b)]))
-
-
-# --------------------------------------------------------------------------- model and inputs
-
-@dataclass
-class PairInputs:
-    """N pairs of texts for the training loop: ``base`` holds each distinct text once (encoded), and
-    ``a``/``b`` are the positions of each pair's two texts in it. Same interface as
-    :class:`w2s_edu.models.features.Inputs` (``len``, ``lengths``, ``subset``, ``batch``)."""
-
-    base: Inputs
-    a: torch.Tensor
-    b: torch.Tensor
-
-    def __post_init__(self):
-        self.a = torch.as_tensor(self.a, dtype=torch.long)
-        self.b = torch.as_tensor(self.b, dtype=torch.long)
-        if self.a.shape != self.b.shape or self.a.dim() != 1:
-            raise ValueError(f"a and b must be 1-D and the same length, got {tuple(self.a.shape)} and "
-                             f"{tuple(self.b.shape)}")
-
-    @property
-    def kind(self) -> str:
-        return self.base.kind
-
-    def __len__(self) -> int:
-        return len(self.a)
-
-    def lengths(self) -> torch.Tensor:
-        lengths = self.base.lengths()
-        return torch.maximum(lengths[self.a], lengths[self.b])
-
-    def subset(self, idx) -> "PairInputs":
-        idx = torch.as_tensor(idx, dtype=torch.long)
-        return PairInputs(self.base, self.a[idx], self.b[idx])
-
-    def swapped(self) -> "PairInputs":
-        """The same pairs with A and B exchanged."""
-        return PairInputs(self.base, self.b, self.a)
-
-    def batch(self, idx, padding_side: str = "right") -> dict:
-        """A flat dict (the training loop moves each value to the device): ``a/<key>`` and ``b/<key>``
-        hold the two texts' batches, e.g. ``a/features`` or ``a/input_ids`` + ``a/attention_mask``."""
-        idx = torch.as_tensor(idx, dtype=torch.long)
-        out = {}
-        for side, pos in (("a", self.a), ("b", self.b)):
-            out.update({f"{side}/{k}": v for k, v in self.base.batch(pos[idx], padding_side).items()})
-        return out
-
-
-def _side(batch: dict, side: str) -> dict:
-    prefix = f"{side}/"
-    return {k[len(prefix):]: v for k, v in batch.items() if k.startswith(prefix)}
-
-
-class BradleyTerryModel(nn.Module):
-    """Two logits ``[0, r(A) - r(B)]`` from a scorer with one output ``r``: softmax gives
-    ``P(A better) = sigmoid(r(A) - r(B))`` (Bradley-Terry), and swapping A and B gives ``1 - P``."""
-
-    def __init__(self, scorer: nn.Module):
-        super().__init__()
-        self.scorer = scorer
-        self.input_kind = getattr(scorer, "input_kind", None)
-
-    def reward(self, batch: dict) -> torch.Tensor:
-        """Scores (B,) of one side's batch (keys without the ``a/``/``b/`` prefix)."""
-        out = self.scorer(batch)
-        if out.dim() != 2 or out.shape[1] != 1:
-            raise ValueError(f"the scorer must return one score per example, shape (B, 1); got {tuple(out.shape)}. "
-                             "Build it with num_classes=1.")
-        return out[:, 0]
-
-    def forward(self, batch: dict) -> torch.Tensor:
-        diff = self.reward(_side(batch, "a")) - self.reward(_side(batch, "b"))
-        return torch.stack([torch.zeros_like(diff), diff], dim=1)
-
-
-def bradley_terry_prob(reward_a, reward_b) -> torch.Tensor:
-    """P(A better than B) = sigmoid(r(A) - r(B))."""
-    return torch.sigmoid(torch.as_tensor(reward_a) - torch.as_tensor(reward_b))
-
 
 class RewardRole(ModelRole):
     """A :class:`w2s_edu.experiment.pipeline.ModelRole` whose classifiers are Bradley-Terry reward models.

@@ -370,7 +370,7 @@ _binary(
 
 
 def _hh_prepare(row, rng):
-    from ..experiment.reward import split_hh_pair
+    from .pairs import split_hh_pair
 
     try:
         prompt, chosen, rejected = split_hh_pair(row["chosen"], row["rejected"])
