@@ -45,15 +45,11 @@ from pathlib import Path
 
 import torch
 
-from w2s_edu.models import registry as ladders
+from w2s_edu.models import params
+from w2s_edu.models.registry import format_params, get_rung
 from w2s_edu.scale import memory
-from w2s_edu.models.backbones import (
-    TransformerClassifier,
-    _dtype_kwarg,
-    apply_lora,
-    enable_gradient_checkpointing,
-    trainable_parameters,
-)
+from w2s_edu.models.classifiers import TransformerClassifier
+from w2s_edu.models.backbones import _dtype_kwarg, apply_lora, enable_gradient_checkpointing, trainable_parameters
 from w2s_edu.train.loop import autocast, resolve_precision
 
 # Peak dense tensor-core TFLOPS (bf16 = fp16) and plain fp32 (torch does not use TF32 for matmuls unless
@@ -84,12 +80,12 @@ def model_config(name: str):
     if name == "tiny":
         arch = dict(TINY)
         return AutoConfig.for_model(arch.pop("model_type"), **arch)
-    return ladders.get_rung(name).config()
+    return get_rung(name).config()
 
 
 def flops_per_token(config, mode: str, seq_len: int) -> float:
-    s = memory.Shape.of(config)
-    n = memory.param_count(config, include_embeddings=False)
+    s = params.Shape.of(config)
+    n = params.param_count(config, include_embeddings=False)
     attention = s.layers * s.hidden * seq_len
     return {"finetune": 6 * n + 12 * attention, "lora": 4 * n + 12 * attention, "probe": 2 * n + 4 * attention}[mode]
 
@@ -188,7 +184,7 @@ def table(result: dict) -> str:
             lines.append(f"| {r['mode']} | | | {r['status']} | | | | | {r.get('estimated_memory_gib', 0):.1f} |")
             continue
         mfu = "unknown peak" if r["mfu"] is None else f"{100 * r['mfu']:.1f}%"
-        lines.append(f"| {r['mode']} | {ladders.format_params(r['params'])} | {ladders.format_params(r['trainable'])} "
+        lines.append(f"| {r['mode']} | {format_params(r['params'])} | {format_params(r['trainable'])} "
                      f"| {r['tokens_per_s']:,.0f} | {r['step_s']:.3g} | {r['model_tflops']:.3g} | {mfu} "
                      f"| {r['peak_memory_gib']:.2f}{memory_kind} | {r['estimated_memory_gib']:.2f} |")
     return "\n".join(lines)

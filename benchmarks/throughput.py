@@ -18,7 +18,9 @@ import numpy as np
 import torch
 
 from w2s_edu.models.features import frozen_inputs
-from w2s_edu.models.backbones import TransformerClassifier, fresh_backbone, load_backbone, mean_pool, resolve_model
+from w2s_edu.models.classifiers import TransformerClassifier, mean_pool
+from w2s_edu.models.backbones import fresh_backbone, load_backbone
+from w2s_edu.models.registry import resolve_model
 from w2s_edu.tasks.registry import get_task
 from w2s_edu.train.loop import TrainConfig, train_classifier
 

@@ -165,8 +165,7 @@ print(f"yours: {pgr(0.70, 0.76, 0.80):.3f}   package: {reference_pgr(0.70, 0.76,
 # but its numbers come from a few dozen examples and say nothing about weak-to-strong generalization.
 
 # %%
-from w2s_edu.config import W2SConfig
-from w2s_edu.experiment.pipeline import run_w2s
+from w2s_edu import W2SConfig, plot_result, run_w2s
 
 config = W2SConfig.from_preset("smoke" if SMOKE else "default")
 result = run_w2s(config)
@@ -194,7 +193,7 @@ print(result.table())
 # `result.per_seed` (everything measured for each seed).
 
 # %%
-fig = result.plot()
+fig = plot_result(result)
 
 # %% [markdown]
 # The bars are mean test accuracies (error bars: standard deviation over seeds; dots: single seeds),
@@ -241,7 +240,7 @@ for seed_result in result.per_seed:
 #   matched its supervisor, 1 means it reached the ceiling, and it is undefined when the ceiling is not
 #   above the supervisor.
 # - `run_w2s(W2SConfig.from_preset("default"))` runs the whole experiment; `result.table()` and
-#   `result.plot()` show it.
+#   `plot_result(result)` show it.
 #
 # ## Further reading
 #

@@ -60,7 +60,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from torch import nn  # noqa: E402
 
-from w2s_edu import W2SConfig, run_w2s  # noqa: E402
+from w2s_edu import W2SConfig, plot_result, run_w2s  # noqa: E402
 from w2s_edu.checks import lesson03 as checks  # noqa: E402
 from w2s_edu.toys.handmade import LADDERS, HandmadeConfig, pooling_kind, run_by_hand  # noqa: E402
 from w2s_edu.experiment.metrics import agreement_by_supervisor  # noqa: E402
@@ -348,7 +348,7 @@ print(f"{'weak supervisor':<22}{summary['weak_acc']:.3f}\n{'student on weak labe
 cfg = W2SConfig.from_preset("smoke" if SMOKE else "default", weak=WEAK, strong=STRONG)
 reference = run_w2s(cfg)
 print(reference.table())
-_ = reference.plot()
+_ = plot_result(reference)
 
 # %% [markdown]
 # Compare the two, and do not expect them to match. The recipes differ in ways that matter:
@@ -408,7 +408,7 @@ fig.tight_layout()
 # already ran comes back instantly.
 
 # %%
-from w2s_edu.ui.widgets import experiment_panel  # noqa: E402
+from w2s_edu import experiment_panel  # noqa: E402
 
 panel = experiment_panel(preset="smoke" if SMOKE else "quick", weak=WEAK, strong=STRONG)
 panel

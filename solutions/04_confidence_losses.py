@@ -60,7 +60,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
-from w2s_edu import W2SConfig, run_w2s  # noqa: E402
+from w2s_edu import W2SConfig, plot_result, run_w2s  # noqa: E402
 from w2s_edu.checks import lesson04 as checks  # noqa: E402
 from w2s_edu.experiment.metrics import summarize  # noqa: E402
 
@@ -271,7 +271,7 @@ for name, result in runs.items():
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
 for ax, (name, result) in zip(axes, runs.items()):
-    result.plot(ax=ax)
+    plot_result(result, ax=ax)
     ax.set_title(name)
 fig.tight_layout()
 
@@ -347,7 +347,7 @@ for coef in COEFS:
 # table. Settings you already ran above come back from the cache.
 
 # %%
-from w2s_edu.ui.widgets import experiment_panel  # noqa: E402
+from w2s_edu import experiment_panel  # noqa: E402
 
 experiment_panel(preset="smoke" if SMOKE else "quick", weak="minilm-l1", losses=["xent", "logconf"])
 

@@ -57,7 +57,8 @@ import numpy as np  # noqa: E402
 from w2s_edu import W2SConfig, run_sweep, run_w2s  # noqa: E402
 from w2s_edu.checks import lesson05 as checks  # noqa: E402
 from w2s_edu.experiment.metrics import summarize  # noqa: E402
-from w2s_edu.models.backbones import load_backbone, resolve_model  # noqa: E402
+from w2s_edu.models.backbones import load_backbone
+from w2s_edu.models.registry import resolve_model
 from w2s_edu.report.plots import plot_accuracy_vs_size, plot_pgr_heatmap  # noqa: E402
 
 BASE = W2SConfig.from_preset("smoke" if SMOKE else "quick", seeds=[0] if SMOKE else [0, 1], show_progress=True)
@@ -370,7 +371,7 @@ for v in ("ground_truth", "weak"):
 # how much does the PGR move?
 
 # %%
-from w2s_edu.ui.widgets import experiment_panel  # noqa: E402
+from w2s_edu import experiment_panel  # noqa: E402
 
 experiment_panel(preset="smoke" if SMOKE else "quick", weak="minilm-l3", strong=STRONG_MODELS[-1])
 

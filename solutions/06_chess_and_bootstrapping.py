@@ -255,7 +255,7 @@ check_balanced_candidates(balanced_candidates)
 # `datasets.Dataset`; it is what `get_task("chess-puzzles")` returns.
 
 # %%
-from w2s_edu.tasks.registry import get_task  # noqa: E402
+from w2s_edu import get_task  # noqa: E402
 
 ds = get_task("chess-puzzles")
 print(ds)
@@ -307,7 +307,7 @@ check_multiple_choice_accuracy(multiple_choice_accuracy)
 # `chess-s`, `chess-m` and `chess-l` are small BERT encoders trained from scratch on positions
 # labelled by Stockfish (is this move the engine's best? how good is it? how good is the
 # position?). That pretraining *is* the latent knowledge a weak-to-strong experiment tries to bring
-# out. The rungs differ in size and in training compute; `python -m w2s_edu.chess.pretrain` rebuilds
+# out. The rungs differ in size and in training compute; `w2s-edu chess-pretrain` rebuilds
 # them, and each folder records its recipe. The record `ladder.json` holds the measurement of the
 # ladder: each rung trained on ground truth of the puzzle task, over three seeds.
 #
@@ -324,7 +324,8 @@ check_multiple_choice_accuracy(multiple_choice_accuracy)
 # finetuning with these settings (learning rate 1e-3, five epochs), so "finetuned ceiling" is not a
 # free upper bound. Every rung is weak in absolute terms: these puzzles were made hard on purpose.
 # %%
-from w2s_edu.chess.ladder import CHESS_LADDER, ladder_metadata, rung_metadata  # noqa: E402
+from w2s_edu.models.registry import CHESS_LADDER, rung_metadata
+from w2s_edu.chess.evaluate import ladder_metadata
 
 record = ladder_metadata()
 for name in CHESS_LADDER:
@@ -392,10 +393,10 @@ check_bootstrap_chain(bootstrap_chain)
 # (`train_and_predict`), together with the weak model, the ceiling and the direct student.
 
 # %%
-from w2s_edu.experiment.bootstrap import format_bootstrap, run_bootstrap  # noqa: E402
+from w2s_edu import format_bootstrap, run_bootstrap  # noqa: E402
 from w2s_edu.chess.evaluate import chess_config  # noqa: E402
 from w2s_edu.tasks.chess.task import multiple_choice_accuracy as package_mc  # noqa: E402
-from w2s_edu.tasks.chess.task import split_by_group  # noqa: E402
+from w2s_edu.tasks.splits import split_by_group  # noqa: E402
 
 sizes = dict(n_train_weak=60, n_train_strong=60, n_test=60, epochs=1.0, probe_epochs=5.0) if SMOKE else {}
 cfg = chess_config(seeds=SEEDS, **sizes)

@@ -63,10 +63,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from w2s_edu.models import registry as ladders  # noqa: E402
+from w2s_edu import models  # noqa: E402
+from w2s_edu.models import params
 from w2s_edu.scale import memory  # noqa: E402
-from w2s_edu.config import W2SConfig  # noqa: E402
-from w2s_edu.experiment.pipeline import run_w2s  # noqa: E402
+from w2s_edu import W2SConfig, run_w2s  # noqa: E402
 
 GPU = torch.cuda.is_available()
 PRESET = "smoke" if SMOKE else "quick"  # the CPU runs: seconds in SMOKE mode, a few minutes each otherwise
@@ -76,10 +76,10 @@ print("GPU:", torch.cuda.get_device_name(0) if GPU else "none (the GPU cells wil
 # ## 1. Named ladders
 #
 # A weak-to-strong experiment needs models of one family in several sizes: same tokenizer, same
-# pretraining data, only the size differs. The package knows four such *ladders* by short name:
+# pretraining data, only the size differs. The package knows five such *ladders* by short name (the two shipped ones, MiniLM and chess, and three on the hub):
 
 # %%
-print(ladders.describe())
+print(models.describe())
 
 # %% [markdown]
 # * `gpt2` ... `gpt2-xl` (124M to 1.6B parameters): the weak supervisors of Burns et al.;
@@ -114,7 +114,7 @@ print(ladders.describe())
 # In Python, a rung gives you its settings:
 
 # %%
-rung = ladders.get_rung("qwen2.5-7b")
+rung = models.get_rung("qwen2.5-7b")
 print(rung.hub_id, f"{rung.params:,} parameters")
 print("finetune:", rung.recommended("finetune"))
 print("as W2SConfig fields:", rung.config_overrides("lora"))
@@ -124,9 +124,9 @@ print("as W2SConfig fields:", rung.config_overrides("lora"))
 # hub, so it skips itself here; on a GPU it takes a while (two finetunes of a 0.5B model per seed).
 
 # %%
-from w2s_edu.cli.doctor import _hub_reachable  # noqa: E402
+from w2s_edu.cli.doctor import hub_reachable  # noqa: E402
 
-if GPU and _hub_reachable():
+if GPU and hub_reachable():
     sciq = W2SConfig(task="paper:sciq", weak="gpt2", strong="qwen2.5-0.5b", seeds=[0], train_layers=None,
                      lr=5e-5, precision="auto", max_length=256, n_train_weak=2000, n_train_strong=2000, n_test=1000)
     print(run_w2s(sciq).table())
@@ -339,7 +339,9 @@ for name in names:
 # public reproductions):
 
 # %%
-from w2s_edu.models.backbones import LORA_TARGETS, TransformerClassifier, trainable_parameters  # noqa: E402
+from w2s_edu.models.params import LORA_TARGETS
+from w2s_edu.models.classifiers import TransformerClassifier
+from w2s_edu.models.backbones import trainable_parameters
 
 for arch, targets in LORA_TARGETS.items():
     print(f"{arch:<9} {', '.join(targets)}")
@@ -437,7 +439,7 @@ for name, extra in (("finetune (top 6 blocks)", {}), ("LoRA r=8", {"lora_r": 8, 
 
 # %%
 from w2s_edu.models.features import frozen_inputs  # noqa: E402
-from w2s_edu.models.backbones import resolve_model  # noqa: E402
+from w2s_edu.models.registry import resolve_model
 from w2s_edu.tasks.registry import get_task  # noqa: E402
 from w2s_edu.train.loop import predict_proba  # noqa: E402
 
@@ -492,10 +494,10 @@ else:
 # The entry point takes the same options as `w2s-edu run`:
 #
 # ```bash
-# accelerate launch --multi_gpu --num_processes 8 -m w2s_edu.train.distributed run \
+# accelerate launch --multi_gpu --num_processes 8 -m w2s_edu.cli.distributed run \
 #     --weak qwen2.5-0.5b --strong qwen2.5-7b --task paper:sciq --set train_layers=none --set precision=bf16
-# python -m w2s_edu.train.distributed fsdp-config --num-processes 8 --out fsdp.yaml
-# accelerate launch --config_file fsdp.yaml -m w2s_edu.train.distributed run --strong qwen2.5-32b ...
+# python -m w2s_edu.cli.distributed fsdp-config --num-processes 8 --out fsdp.yaml
+# accelerate launch --config_file fsdp.yaml -m w2s_edu.cli.distributed run --strong qwen2.5-32b ...
 # ```
 #
 # Each process takes a contiguous share of every batch, and the confidence loss builds its targets
@@ -532,12 +534,12 @@ print(fsdp_config(num_processes=8))
 # point):
 
 # %%
-from w2s_edu.experiment.pipeline import run_sweep  # noqa: E402
+from w2s_edu import run_sweep  # noqa: E402
 from w2s_edu.report.plots import plot_accuracy_vs_size, plot_pgr_heatmap  # noqa: E402
 
 weak_models, strong_models = ["minilm-l1", "minilm-l2"], ["minilm-l3", "minilm-l4", "minilm-l6"]
 sweep = run_sweep(W2SConfig.from_preset(PRESET, mode="probe", show_progress=False), weak_models, strong_models)
-sizes = {name: ladders.get_rung(name).params for name in weak_models + strong_models}
+sizes = {name: models.get_rung(name).params for name in weak_models + strong_models}
 plot_accuracy_vs_size(sweep, sizes, "xent")
 plot_pgr_heatmap(sweep, "xent")
 plt.show()
@@ -555,7 +557,7 @@ plt.show()
 # %%
 def gpu_hours(model, mode, tokens, mfu, peak_tflops=989.0):
     """Hours of one GPU (peak 989 TFLOPS: an H100 SXM in bf16) for `tokens` training tokens."""
-    n = memory.param_count(ladders.get_rung(model).config(), include_embeddings=False)
+    n = params.param_count(models.get_rung(model).config(), include_embeddings=False)
     per_token = {"finetune": 6, "lora": 4, "probe": 2}[mode] * n
     return tokens * per_token / (mfu * peak_tflops * 1e12) / 3600
 
@@ -584,7 +586,7 @@ for model, mode in (("qwen2.5-0.5b", "finetune"), ("qwen2.5-7b", "lora"), ("qwen
 #   (checkpointing costs extra compute).
 # * **LoRA** trains a few million adapter weights on a frozen bf16 model: a 7B student fits one
 #   80 GB GPU. A **probe** is cheapest but tends to copy its supervisor.
-# * **FSDP** shards a full finetune over GPUs; `python -m w2s_edu.train.distributed` gives the same updates
+# * **FSDP** shards a full finetune over GPUs; `python -m w2s_edu.cli.distributed` gives the same updates
 #   as one process.
 #
 # ## Further reading

@@ -184,7 +184,7 @@ try:
     teacher_panel = op.teacher_widget(config, TEACHERS)
 except ImportError:
     teacher_panel = None
-    print("ipywidgets is not installed: call op.run_teacher(config, 'minilm-l3').plot() instead.")
+    print("ipywidgets is not installed: call plot_result(op.run_teacher(config, 'minilm-l3')) instead.")
 teacher_panel
 
 # %% [markdown]
@@ -502,7 +502,7 @@ print(f"weak {np.mean([r['weak_acc'] for r in runs]):.3f}, ceiling {np.mean([r['
 #
 # **The tools.** `W2SConfig.from_preset(...)` with any field overridden; `run_w2s(config)` for one
 # pair and `run_sweep(config, weak_models, strong_models)` for a grid; `result.table()`,
-# `result.plot()` and `result.save("my-run")` (writes `results.json` and a plot);
+# `plot_result(result)` and `save_result(result, "my-run")` (writes `results.json` and a plot);
 # `w2s_edu.report.plots.plot_pgr_heatmap(sweep)` for a grid; `op.teacher_sweep` and `op.plot_teacher_strength`
 # for a teacher ladder; `w2s_edu.experiment.metrics.bootstrap_pgr_ci` and `summarize` for your own statistics.
 # From a terminal the same runs are `w2s-edu run ...` and `w2s-edu sweep ...`.
@@ -511,8 +511,7 @@ print(f"weak {np.mean([r['weak_acc'] for r in runs]):.3f}, ceiling {np.mean([r['
 # with `SMOKE = False`):
 
 # %%
-from w2s_edu.config import W2SConfig  # noqa: E402
-from w2s_edu.experiment.pipeline import run_w2s  # noqa: E402
+from w2s_edu import W2SConfig, run_w2s  # noqa: E402
 
 QUESTION = "Does a 1-layer teacher still help a 4-layer student on the categories task?"
 PREDICTION = "PGR above 0, with an interval that excludes 0"

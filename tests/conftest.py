@@ -40,7 +40,7 @@ def _build(arch: str, folder):
     from transformers import (AutoTokenizer, BertConfig, BertModel, GPT2Config, GPT2Model, GPTNeoXConfig,
                               GPTNeoXModel, Qwen2Config, Qwen2Model)
 
-    from w2s_edu.models.backbones import offline_model_path
+    from w2s_edu.models.registry import offline_model_path
 
     torch.manual_seed(0)
     if arch == "bert":

@@ -63,7 +63,7 @@ def _config(task, **kw):
 
 
 def test_run_bootstrap_chain_and_direct(chess_ladder):
-    from w2s_edu.tasks.chess.task import split_by_group
+    from w2s_edu.tasks.splits import split_by_group
 
     names, task = chess_ladder
     result = run_bootstrap(_config(task), names, splitter=split_by_group, keep_predictions=True,
@@ -96,8 +96,8 @@ def test_who_trains_on_what(chess_ladder, monkeypatch):
     calls = []
     real = bootstrap.train_and_predict
 
-    def spy(role, inputs, rows, train_split, targets, loss, seed, labels_from, desc, predict_on=("test",)):
-        out = real(role, inputs, rows, train_split, targets, loss, seed, labels_from, desc, predict_on)
+    def spy(role, inputs, rows, train_split, targets, loss, seed, labels_from, desc, predict_on=("test",), **kwargs):
+        out = real(role, inputs, rows, train_split, targets, loss, seed, labels_from, desc, predict_on, **kwargs)
         calls.append({"model": role.name, "split": train_split, "from": labels_from, "key": out["key"],
                       "predict_on": predict_on, "targets": np.asarray(targets), "rows": rows[train_split]})
         return out

@@ -44,7 +44,7 @@ import pytest
 # probe setting keeps the click to a few seconds.
 NOTEBOOK_CELLS = [
     "import os\n\nSMOKE = os.environ.get('W2S_SMOKE') == '1'",
-    "from w2s_edu.ui.widgets import experiment_panel\n\n"
+    "from w2s_edu import experiment_panel\n\n"
     "panel = experiment_panel(preset='smoke', weak='minilm-l1', strong='minilm-l2', mode='probe')\n"
     "panel",
 ]

@@ -6,8 +6,10 @@ import numpy as np
 import pytest
 
 from w2s_edu.chess.evaluate import MIN_GAP, chess_config
-from w2s_edu.chess.ladder import CHESS_LADDER, ladder_metadata, rung_metadata, rung_path
-from w2s_edu.models.backbones import load_backbone, resolve_model
+from w2s_edu.models.registry import CHESS_LADDER, rung_metadata, rung_path
+from w2s_edu.chess.evaluate import ladder_metadata
+from w2s_edu.models.backbones import load_backbone
+from w2s_edu.models.registry import resolve_model
 
 
 def test_rungs_load_and_grow():

@@ -6,7 +6,8 @@ import pytest
 import torch
 
 from w2s_edu.chess import build as chess_build
-from w2s_edu.chess.pretrain import DEFAULT_LADDER, main, parse_sizes
+from w2s_edu.chess.build import main
+from w2s_edu.chess.pretrain import DEFAULT_LADDER, parse_sizes
 
 SIZES = "chess-s:1x16,chess-l:1x32"
 
@@ -100,7 +101,7 @@ def test_pair_batches_are_tokenized_and_reproducible():
 
 
 def test_game_ranges():
-    from w2s_edu.chess.pretrain import game_ranges
+    from w2s_edu.chess.build import game_ranges
 
     assert game_ranges([7, 0, 1, 2, 2]) == [[0, 3], [7, 8]] and game_ranges([]) == []
 

@@ -10,8 +10,8 @@ from w2s_edu.tasks.chess.task import (
     multiple_choice_accuracy,
     position_text,
     puzzles_to_dataset,
-    split_by_group,
 )
+from w2s_edu.tasks.splits import split_by_group
 from w2s_edu.chess.tokenizer import board_squares, build_tokenizer
 
 MATE = Puzzle("k7/8/1K6/8/8/8/8/7R w - - 1 2", ["h1h8"], ["mateIn1"])

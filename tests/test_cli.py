@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from w2s_edu.cli.main import _parse_set, main
+from w2s_edu.cli.args import parse_set
+from w2s_edu.cli.main import main
 
 TINY = ["--preset", "smoke", "--set", "mode=probe", "--set", "n_train_weak=40", "--set", "n_train_strong=40",
         "--set", "n_test=40", "--set", "show_progress=false"]
@@ -57,7 +58,7 @@ def test_listing_commands(capsys):
 
 
 def test_set_parses_types():
-    assert _parse_set(["lr=1e-4", "seeds=0,3", "train_layers=none", "epochs=2", "weak_mode=probe"]) == {
+    assert parse_set(["lr=1e-4", "seeds=0,3", "train_layers=none", "epochs=2", "weak_mode=probe"]) == {
         "lr": 1e-4, "seeds": [0, 3], "train_layers": None, "epochs": 2.0, "weak_mode": "probe"}
 
 

@@ -1,6 +1,7 @@
-"""Training through accelerate: one process gives exactly train_classifier's updates; two CPU processes
-(torchrun, gloo) give identical weights in both processes and the same updates as one process; the
-pipeline runs through the same path; the FSDP config file is one accelerate reads."""
+"""Training through accelerate (``train_classifier(..., accelerator=acc)``): one process gives exactly the
+updates of the one-process path; two CPU processes (torchrun, gloo) give identical weights in both
+processes and the same updates as one process; the pipeline runs through the same path
+(:mod:`w2s_edu.cli.distributed`, :class:`AccelerateExecutor`); the FSDP config file is one accelerate reads."""
 
 from __future__ import annotations
 
@@ -17,9 +18,10 @@ import numpy as np
 import pytest
 import torch
 
+from w2s_edu.cli import distributed as cli_distributed
 from w2s_edu.train import distributed
-from w2s_edu.models.features import _ragged
-from w2s_edu.models.backbones import TransformerClassifier
+from w2s_edu.models.features import Inputs, _ragged
+from w2s_edu.models.classifiers import LinearProbe, TransformerClassifier
 from w2s_edu.train.loop import TrainConfig, train_classifier
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -70,8 +72,8 @@ def test_one_process_gives_train_classifiers_updates(accelerator, loss):
     torch.manual_seed(0)
     model = TransformerClassifier(copy.deepcopy(backbone))
     start = torch.cat([p.detach().flatten() for p in model.parameters()])
-    hist = distributed.train_accelerate(model, _ragged(rows, "tokens"), soft, config(loss), accelerator=accelerator,
-                                        show_progress=False)
+    hist = train_classifier(model, _ragged(rows, "tokens"), soft, config(loss), accelerator=accelerator,
+                            show_progress=False)
     got = torch.cat([p.detach().flatten() for p in model.parameters()])
     assert accelerator.num_processes == 1 and hist["steps"] == 10 and len(hist["loss"]) == 10
     assert (weights - start).abs().max() > 1e-3  # training moved the weights ...
@@ -83,11 +85,46 @@ def test_bad_batch_settings_say_what_is_wrong(accelerator):
     _, rows, soft = problem()
     model = TransformerClassifier(problem()[0])
     with pytest.raises(ValueError, match="divide"):
-        distributed.train_accelerate(model, _ragged(rows, "tokens"), soft,
-                                     TrainConfig(batch_size=8, micro_batch_size=3), accelerator=accelerator,
-                                     show_progress=False)
+        train_classifier(model, _ragged(rows, "tokens"), soft, TrainConfig(batch_size=8, micro_batch_size=3),
+                         accelerator=accelerator, show_progress=False)
     with pytest.raises(ValueError, match=r"\(37, 2\)"):
-        distributed.train_accelerate(model, _ragged(rows, "tokens"), soft[:5], TrainConfig(), accelerator=accelerator)
+        train_classifier(model, _ragged(rows, "tokens"), soft[:5], TrainConfig(), accelerator=accelerator)
+
+
+def test_validation_and_early_stopping_through_accelerate(accelerator):
+    g = torch.Generator().manual_seed(0)
+    y = torch.arange(200) % 2
+    x = torch.randn(200, 8, generator=g) + (2 * y[:, None] - 1) * 0.5
+    train, val = Inputs("features", x[:120]), (Inputs("features", x[120:]), y[120:].numpy())
+    soft = np.eye(2, dtype=np.float32)[y[:120].numpy()] * 0.8 + 0.1
+    cfg = TrainConfig(epochs=20, lr=3e-2, batch_size=16, micro_batch_size=4, loss="logconf", eval_every=3,
+                      patience=2)
+    runs = []
+    for acc in (None, accelerator):
+        torch.manual_seed(0)
+        model = LinearProbe(8)
+        hist = train_classifier(model, train, soft, cfg, val=val, accelerator=acc, show_progress=False)
+        runs.append((hist, model.head.weight.detach().clone()))
+    (plain, w_plain), (through, w_through) = runs
+    assert plain["stopped_early"] and len(plain["loss"]) < plain["steps"]  # the best weights were restored
+    for key in ("step", "eval_step", "eval_acc", "stopped_early", "best_step", "steps"):
+        assert plain[key] == through[key], key
+    assert np.allclose(plain["loss"], through["loss"], atol=1e-6) and torch.allclose(w_plain, w_through, atol=1e-6)
+
+
+def test_accelerate_executor_trains_through_the_accelerator_and_writes_the_cache(accelerator, tmp_path):
+    _, rows, soft = problem()
+    inputs = _ragged(rows, "tokens")
+    ex = distributed.AccelerateExecutor(accelerator)
+    path = tmp_path / "runs" / "x.npy"
+    assert not ex.cached(path)
+    torch.manual_seed(0)
+    model = TransformerClassifier(problem()[0])
+    hist = ex.train(model, inputs, soft, config("xent"), show_progress=False)
+    probs = ex.predict(model, inputs, config("xent"))
+    ex.write(path, lambda tmp: np.save(open(tmp, "wb"), probs))
+    assert len(hist["loss"]) == 10 and probs.shape == (37, 2) and ex.cached(path)
+    assert np.array_equal(np.load(path), probs) and not list(path.parent.glob(".*.tmp"))
 
 
 def _tiny_task(folder: Path) -> str:
@@ -115,7 +152,7 @@ def test_the_pipeline_through_accelerate_in_one_process_matches_a_plain_run(tiny
 
     task = _tiny_task(tmp_path / "task")
     results = []
-    for name, run in (("plain", cli_main), ("accelerate", distributed.main)):
+    for name, run in (("plain", cli_main), ("accelerate", cli_distributed.main)):
         monkeypatch.setenv("W2S_EDU_CACHE", str(tmp_path / f"cache-{name}"))  # each trains from scratch
         extra = ["--cpu"] if name == "accelerate" else []
         assert run(["run", *_run_args(task, tiny_models, tmp_path / name), *extra]) == 0
@@ -136,7 +173,7 @@ def test_fsdp_config_is_what_accelerate_launch_reads(tmp_path, capsys):
     from accelerate.utils import DistributedType
 
     path = tmp_path / "fsdp.yaml"
-    assert distributed.main(["fsdp-config", "--num-processes", "4", "--out", str(path)]) == 0
+    assert cli_distributed.main(["fsdp-config", "--num-processes", "4", "--out", str(path)]) == 0
     assert "accelerate launch --config_file" in capsys.readouterr().out
     cfg = load_config_from_file(str(path))
     assert cfg.distributed_type == DistributedType.FSDP and cfg.num_processes == 4 and cfg.mixed_precision == "bf16"
@@ -145,15 +182,21 @@ def test_fsdp_config_is_what_accelerate_launch_reads(tmp_path, capsys):
         distributed.fsdp_config(precision="fp8")
     model = TransformerClassifier(problem()[0])
     assert model._no_split_modules == {"GPT2Block"}  # FSDP wraps block by block
+    # the module runs as python -m w2s_edu.cli.distributed (as accelerate launch -m and torchrun -m start it)
+    proc = subprocess.run([sys.executable, "-m", "w2s_edu.cli.distributed", "fsdp-config", "--num-processes", "2"],
+                          cwd=tmp_path, env=dict(os.environ, PYTHONPATH=str(ROOT)), capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0 and "num_processes: 2" in proc.stdout, proc.stderr[-2000:]
 
 
 # ------------------------------------------------------------------------------------------ two processes
 TWO_PROCESSES = PROBLEM + textwrap.dedent('''
     import copy, sys
-    from w2s_edu.train.distributed import main, make_accelerator, train_accelerate
+    from w2s_edu.cli.distributed import main
+    from w2s_edu.train.distributed import make_accelerator
     from w2s_edu.models.features import _ragged
-    from w2s_edu.models.backbones import TransformerClassifier
-    from w2s_edu.train.loop import TrainConfig
+    from w2s_edu.models.classifiers import TransformerClassifier
+    from w2s_edu.train.loop import TrainConfig, train_classifier
 
     torch.set_num_threads(1)
     out = sys.argv[1]
@@ -165,7 +208,7 @@ TWO_PROCESSES = PROBLEM + textwrap.dedent('''
         cfg = TrainConfig(epochs=2, lr=1e-3, batch_size=8, micro_batch_size=micro, loss=loss, loss_kwargs=kwargs)
         torch.manual_seed(0)
         model = TransformerClassifier(copy.deepcopy(backbone))
-        hist = train_accelerate(model, _ragged(rows, "tokens"), soft, cfg, accelerator=acc, show_progress=False)
+        hist = train_classifier(model, _ragged(rows, "tokens"), soft, cfg, accelerator=acc, show_progress=False)
         result[loss] = {"weights": torch.cat([p.detach().flatten() for p in model.parameters()]),
                         "loss": hist["loss"]}
     torch.save(result, f"{out}/rank{acc.process_index}.pt")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from w2s_edu.scale import memory
+from w2s_edu.models import params
 
 pytest.importorskip("peft")
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,10 +30,10 @@ def test_tiny_run_measures_every_mode_and_writes_json(bench, tmp_path, capsys):
     rows = {r["mode"]: r for r in result["rows"]}
     assert list(rows) == ["probe", "lora", "finetune"] and all(r["status"] == "ok" for r in rows.values())
     config = bench.model_config("tiny")
-    n = memory.param_count(config)
+    n = params.param_count(config)
     head = 2 * config.hidden_size + 2
     assert rows["finetune"]["params"] == rows["finetune"]["trainable"] == n + head
-    assert rows["lora"]["trainable"] == memory.lora_param_count(config, 8) + head
+    assert rows["lora"]["trainable"] == params.lora_param_count(config, 8) + head
     assert rows["probe"]["trainable"] == head
     for r in rows.values():
         assert r["tokens_per_s"] > 0 and r["step_s"] > 0 and r["peak_memory_gib"] > 0
@@ -54,7 +54,7 @@ def test_mfu_uses_the_given_peak(bench, tmp_path):
 def test_flops_and_peak_tables(bench):
     config = bench.model_config("tiny")  # 2 layers, h=64, i=128, gated MLP, kv heads 2 of 4
     n = 2 * (64 * 64 + 64 + 2 * (64 * 32 + 32) + 64 * 64 + 3 * 64 * 128 + 2 * 64) + 64
-    assert memory.param_count(config, include_embeddings=False) == n
+    assert params.param_count(config, include_embeddings=False) == n
     assert bench.flops_per_token(config, "finetune", 16) == 6 * n + 12 * 2 * 64 * 16
     assert bench.flops_per_token(config, "lora", 16) == 4 * n + 12 * 2 * 64 * 16
     assert bench.flops_per_token(config, "probe", 16) == 2 * n + 4 * 2 * 64 * 16

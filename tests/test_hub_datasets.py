@@ -10,7 +10,11 @@ import datasets
 import pytest
 
 from w2s_edu.tasks import paper as hub
-from w2s_edu.tasks.registry import get_task
+from w2s_edu.tasks.leaks import format_leak_score, synthetic_rows
+from w2s_edu.tasks.registry import describe_tasks, get_task, list_tasks
+from w2s_edu.tasks.splits import straddling_groups
+
+PAPER_NAMES = sorted(name.removeprefix("paper:") for name in list_tasks("paper"))
 
 # --------------------------------------------------------------------------- rows in the hub schemas
 # Each choice case: rows, then per row the correct answer and the wrong answers as they must appear
@@ -213,16 +217,16 @@ def test_the_registry_covers_the_papers_datasets():
                 "ethics_deontology", "ethics_virtue", "ethics_utilitarianism", "anli_r2", "cola", "sst2", "hellaswag",
                 "mc_taco", "openbookqa", "paws", "quail", "piqa", "quartz", "social_i_qa", "multirc", "wic",
                 "twitter_sentiment"}
-    assert set(hub.list_paper_tasks()) == expected
+    assert set(PAPER_NAMES) == expected
     assert set(CHOICE) | set(BINARY) | {"anthropic_hh", "ethics_utilitarianism"} == expected  # every one tested
     for name, spec in ((n, hub.paper_dataset(n)) for n in expected):
         assert set(spec.splits) == {"train", "test"} and spec.hub_id.count("/") == 1, name
-        assert name in hub.describe_paper_tasks()
+        assert describe_tasks("paper")[f"paper:{name}"].startswith(spec.hub_id)
     with pytest.raises(ValueError, match="available"):
         hub.paper_dataset("sciqq")
 
 
-@pytest.mark.parametrize("name", sorted(hub.list_paper_tasks()))
+@pytest.mark.parametrize("name", PAPER_NAMES)
 def test_test_rows_and_fake_rows_have_the_declared_hub_schema(name):
     """The schema we declare accepts the rows written here and the detector's fake rows."""
     spec = hub.paper_dataset(name)
@@ -230,7 +234,7 @@ def test_test_rows_and_fake_rows_have_the_declared_hub_schema(name):
     rows = (CHOICE.get(name) or BINARY.get(name) or (extra[name],))[0]
     columns = list(spec.features)
     datasets.Dataset.from_list([{c: r[c] for c in columns} for r in rows], features=spec.features)
-    datasets.Dataset.from_list(hub.synthetic_rows(name, 5), features=spec.features)
+    datasets.Dataset.from_list(synthetic_rows(name, 5), features=spec.features)
 
 
 def _check_output(ds: datasets.Dataset) -> None:
@@ -321,9 +325,9 @@ def test_anthropic_hh_pairs_show_both_orders_with_the_chosen_reply_labelled():
     assert all(t.startswith("Human: ") for t in ds["text"])
 
 
-@pytest.mark.parametrize("name", sorted(hub.list_paper_tasks()))
+@pytest.mark.parametrize("name", PAPER_NAMES)
 def test_same_seed_same_dataset(name):
-    rows = hub.synthetic_rows(name, 60, seed=1)
+    rows = synthetic_rows(name, 60, seed=1)
     a, b = hub.format_rows(name, rows, seed=5), hub.format_rows(name, rows, seed=5)
     assert a.to_dict() == b.to_dict()
     assert hub.format_rows(name, rows, seed=6).to_dict() != a.to_dict()
@@ -331,7 +335,7 @@ def test_same_seed_same_dataset(name):
 
 @pytest.mark.parametrize("name", ["sciq", "dream", "hellaswag", "social_i_qa"])
 def test_other_seeds_draw_other_wrong_answers(name):
-    rows = hub.synthetic_rows(name, 60, seed=1)
+    rows = synthetic_rows(name, 60, seed=1)
     false = []
     for seed in (0, 1):
         ds = hub.format_rows(name, rows, seed=seed)
@@ -340,11 +344,11 @@ def test_other_seeds_draw_other_wrong_answers(name):
 
 
 def test_one_example_per_item_keeps_groups_apart_and_balanced():
-    ds = hub.format_rows("sciq", hub.synthetic_rows("sciq", 101), per_item="one")
+    ds = hub.format_rows("sciq", synthetic_rows("sciq", 101), per_item="one")
     assert len(ds) == 101 and len(set(ds["group"])) == 101
     assert abs(sum(ds["label"]) - 50.5) == 0.5
     with pytest.raises(ValueError, match="per_item"):
-        hub.format_rows("sciq", hub.synthetic_rows("sciq", 3), per_item="two")
+        hub.format_rows("sciq", synthetic_rows("sciq", 3), per_item="two")
 
 
 def test_rows_of_the_wrong_schema_are_refused_with_the_columns_named():
@@ -354,8 +358,8 @@ def test_rows_of_the_wrong_schema_are_refused_with_the_columns_named():
 
 def test_straddling_groups_counts_examples_whose_item_is_in_another_part():
     parts = {"train": {"group": ["a", "b", "c"]}, "test": {"group": ["a", "d"]}}
-    assert hub.straddling_groups(parts) == {"train": 1, "test": 1}
-    assert hub.straddling_groups({"train": {"group": ["a"]}, "test": {"group": ["b"]}}) == {"train": 0, "test": 0}
+    assert straddling_groups(parts) == {"train": 1, "test": 1}
+    assert straddling_groups({"train": {"group": ["a"]}, "test": {"group": ["b"]}}) == {"train": 0, "test": 0}
 
 
 # --------------------------------------------------------------------------- the leak detector
@@ -373,9 +377,9 @@ def _leak_n(name: str) -> int:
     return 1500 if name == "anli_r2" else 1000  # ANLI is 1/3 entailment: balancing drops a third
 
 
-@pytest.mark.parametrize("name", sorted(hub.list_paper_tasks()))
+@pytest.mark.parametrize("name", PAPER_NAMES)
 def test_no_template_leaks_the_label(name):
-    report = hub.format_leak_score(name, n=_leak_n(name), seed=0)
+    report = format_leak_score(name, n=_leak_n(name), seed=0)
     assert report.n_test >= 400, report
     assert LEAK_THRESHOLD >= 0.5 + 4 * report.chance_sd
     assert report.accuracy < LEAK_THRESHOLD, str(report)
@@ -389,7 +393,7 @@ def _letters_for_true(row, answer):
 
 
 def test_the_detector_catches_the_letters_versus_text_leak():
-    report = hub.format_leak_score("openbookqa", n=450, seed=0, render=_letters_for_true)
+    report = format_leak_score("openbookqa", n=450, seed=0, render=_letters_for_true)
     assert report.accuracy > 0.9 and report.z > 10, str(report)
 
 
@@ -397,13 +401,13 @@ def test_the_detector_catches_a_one_character_leak():
     def period_if_true(row, answer):
         return f"Q: {row['question']}\nA: {answer}" + ("." if answer == row["correct_answer"] else "")
 
-    assert hub.format_leak_score("sciq", n=450, seed=0, render=period_if_true).accuracy > 0.9
+    assert format_leak_score("sciq", n=450, seed=0, render=period_if_true).accuracy > 0.9
 
 
 # --------------------------------------------------------------------------- loading
 
 def test_load_from_rows_and_from_a_saved_copy_agree(tmp_path):
-    rows = hub.synthetic_rows("sciq", 40)
+    rows = synthetic_rows("sciq", 40)
     datasets.Dataset.from_list(rows).save_to_disk(str(tmp_path / "sciq"))
     from_rows = hub.load_paper_task("sciq", rows=rows, seed=2)
     from_disk = hub.load_paper_task("sciq", path=str(tmp_path / "sciq"), seed=2)
@@ -412,7 +416,7 @@ def test_load_from_rows_and_from_a_saved_copy_agree(tmp_path):
 
 
 def test_a_saved_dataset_dict_maps_train_and_test_to_the_hub_split_names(tmp_path):
-    train, val = hub.synthetic_rows("boolq", 30, seed=0), hub.synthetic_rows("boolq", 20, seed=1)
+    train, val = synthetic_rows("boolq", 30, seed=0), synthetic_rows("boolq", 20, seed=1)
     datasets.DatasetDict({"train": datasets.Dataset.from_list(train),
                           "validation": datasets.Dataset.from_list(val)}).save_to_disk(str(tmp_path / "boolq"))
     test = hub.load_paper_task("boolq", split="test", path=str(tmp_path / "boolq"))
@@ -425,7 +429,7 @@ def test_a_saved_dataset_dict_maps_train_and_test_to_the_hub_split_names(tmp_pat
 
 
 def test_max_items_draws_the_same_items_for_a_seed():
-    rows = hub.synthetic_rows("piqa", 50)
+    rows = synthetic_rows("piqa", 50)
     a = hub.load_paper_task("piqa", rows=rows, max_items=10, seed=1)
     assert len(a) == 20 and a.to_dict() == hub.load_paper_task("piqa", rows=rows, max_items=10, seed=1).to_dict()
 
@@ -449,7 +453,7 @@ def test_the_hub_path_without_internet_says_what_to_do(monkeypatch):
 
 
 def test_a_repository_with_a_loading_script_is_retried_on_its_parquet_branch(monkeypatch):
-    rows = hub.synthetic_rows("piqa", 8)
+    rows = synthetic_rows("piqa", 8)
     calls = []
 
     def hub_load(*args, split=None, revision=None):
@@ -467,7 +471,7 @@ def test_a_repository_with_a_loading_script_is_retried_on_its_parquet_branch(mon
 def test_a_config_is_passed_to_the_hub(monkeypatch):
     seen = []
     monkeypatch.setattr(datasets, "load_dataset", lambda *a, **k: seen.append(a) or datasets.Dataset.from_list(
-        hub.synthetic_rows("wic", 6)))
+        synthetic_rows("wic", 6)))
     hub.load_paper_task("wic")
     assert seen == [("aps/super_glue", "wic")]
 
@@ -479,12 +483,12 @@ def test_a_paper_task_flows_through_the_pipeline_unchanged(tmp_path):
     from w2s_edu.experiment.pipeline import run_w2s
     from w2s_edu.tasks.splits import split_task
 
-    datasets.Dataset.from_list(hub.synthetic_rows("sciq", 90)).save_to_disk(str(tmp_path / "sciq"))
+    datasets.Dataset.from_list(synthetic_rows("sciq", 90)).save_to_disk(str(tmp_path / "sciq"))
     task = f"paper:sciq@{tmp_path / 'sciq'}"
     ds = get_task(task)
     assert ds.column_names == ["text", "label", "group"] and len(ds) == 180
     parts = split_task(ds, 48, 48, 48, seed=0)
-    assert sum(hub.straddling_groups(parts).values()) > 0  # row splits do separate items (documented risk)
+    assert sum(straddling_groups(parts).values()) > 0  # row splits do separate items (documented risk)
     result = run_w2s(W2SConfig(task=task, weak="minilm-l1", strong="minilm-l2", mode="probe", seeds=[0],
                                n_train_weak=48, n_train_strong=48, n_test=48, show_progress=False))
     accs = [result.weak_acc[0], result.ceiling_acc[0], result.w2s_acc["xent"][0]]

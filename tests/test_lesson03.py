@@ -8,7 +8,7 @@ import pytest
 import torch
 from torch import nn
 
-from w2s_edu.models import backbones as models
+from w2s_edu import models
 from w2s_edu.checks import lesson03 as checks
 from w2s_edu.experiment.metrics import pgr
 

@@ -7,7 +7,9 @@ import pytest
 
 from w2s_edu.scale import memory
 from w2s_edu.checks import lesson07 as checks
-from w2s_edu.models.backbones import LORA_TARGETS, TransformerClassifier, apply_lora
+from w2s_edu.models.params import LORA_TARGETS
+from w2s_edu.models.classifiers import TransformerClassifier
+from w2s_edu.models.backbones import apply_lora
 
 pytest.importorskip("peft")
 

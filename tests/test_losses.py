@@ -1,5 +1,6 @@
 """Tests for w2s_edu.losses; expected values are computed by hand in the comments."""
 
+import inspect
 import math
 
 import pytest
@@ -139,7 +140,7 @@ def test_logconf_half_warmup_mixes_quarter():
     targets = torch.tensor(T4, dtype=torch.float64)
     mix = 0.75 * targets + 0.25 * torch.tensor([[1.0, 0], [0, 1], [1, 0], [0, 1]], dtype=torch.float64)
     assert mix[0].tolist() == pytest.approx([0.775, 0.225])
-    loss = logconf_loss(logits, targets, step_frac=0.05)
+    loss = logconf_loss(logits, targets, step_frac=0.05, aux_coef=0.5, warmup_frac=0.1)
     assert torch.allclose(loss, xent_loss(logits, mix))
 
 
@@ -221,8 +222,26 @@ def test_unknown_loss_names_allowed():
 
 
 def test_registry_contents():
-    assert LOSSES == {"xent": xent_loss, "logconf": logconf_loss, "product": product_loss}
+    assert {name: spec.fn for name, spec in LOSSES.items()} == {
+        "xent": xent_loss, "logconf": logconf_loss, "product": product_loss}
     assert get_loss("product") is product_loss
+
+
+def test_every_registered_option_is_a_config_field_with_the_registry_default():
+    # A loss is registered once (w2s_edu.losses.LOSSES); the config reads its options from there.
+    import dataclasses
+
+    from w2s_edu.config import W2SConfig
+
+    defaults = {f.name: f.default for f in dataclasses.fields(W2SConfig)}
+    for spec in LOSSES.values():
+        for option in spec.options:
+            assert defaults[option.field] == option.default, (spec.name, option.field)
+            assert W2SConfig().loss_kwargs[spec.name][option.kwarg] == option.default
+        # the functions' own keyword defaults are the registry's
+        params = inspect.signature(spec.fn).parameters
+        for option in spec.options:
+            assert params[option.kwarg].default == option.default, (spec.name, option.kwarg)
 
 
 def test_compute_loss_routes_step_frac_and_options():
@@ -231,7 +250,7 @@ def test_compute_loss_routes_step_frac_and_options():
     assert torch.allclose(compute_loss("xent", logits, targets, 0.3), xent_loss(logits, targets))
     # logconf receives step_frac and its options.
     got = compute_loss("logconf", logits, targets, 0.05, aux_coef=0.5, warmup_frac=0.1)
-    assert torch.allclose(got, logconf_loss(logits, targets, step_frac=0.05))
+    assert torch.allclose(got, logconf_loss(logits, targets, step_frac=0.05, aux_coef=0.5, warmup_frac=0.1))
     # product receives alpha/beta but not step_frac.
     got = compute_loss("product", logits, targets, 0.9, alpha=1.0, beta=0.0)
     assert torch.allclose(got, xent_loss(logits, targets))

@@ -6,19 +6,9 @@ import pytest
 import torch
 
 from w2s_edu.models.features import frozen_inputs
-from w2s_edu.models.backbones import (
-    OFFLINE_LADDER,
-    TopLayersClassifier,
-    TransformerClassifier,
-    backbone_kind,
-    can_cache_trunk,
-    fresh_backbone,
-    last_token_pool,
-    load_backbone,
-    mean_pool,
-    resolve_model,
-    transformer_layers,
-)
+from w2s_edu.models.registry import OFFLINE_LADDER, resolve_model
+from w2s_edu.models.classifiers import TopLayersClassifier, TransformerClassifier, last_token_pool, mean_pool
+from w2s_edu.models.backbones import backbone_kind, can_cache_trunk, fresh_backbone, load_backbone, transformer_layers
 
 TEXTS = ["The city of Lyon is in France.", "Paris is in Peru.", "Osaka"]
 
@@ -121,7 +111,7 @@ def test_weights_key_follows_the_weights_of_a_local_folder(tmp_path):
     """A folder rebuilt in place must not bring back cached results of its old weights."""
     from transformers import BertConfig, BertModel
 
-    from w2s_edu.models.backbones import resolve_model, weights_key
+    from w2s_edu.models.registry import resolve_model, weights_key
 
     cfg = BertConfig(vocab_size=30, hidden_size=8, num_hidden_layers=1, num_attention_heads=1, intermediate_size=16)
     torch.manual_seed(0)

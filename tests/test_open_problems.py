@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from w2s_edu.toys import hidden_behaviour as hb
+from w2s_edu.experiment import memo
 from w2s_edu.toys import open_problems as op
 from w2s_edu.toys import synthetic
 from w2s_edu.config import W2SConfig
@@ -68,7 +69,7 @@ def test_run_teacher_runs_once_then_answers_from_memory(monkeypatch):
         return fake_result(0.6, 0.62, 0.7, cfg.weak)
 
     monkeypatch.setattr(op, "run_w2s", fake_run)
-    monkeypatch.setattr(op, "_RESULTS", {})
+    memo.forget()
     cfg = W2SConfig.from_preset("smoke")
     first = op.run_teacher(cfg, "minilm-l2")
     assert op.run_teacher(cfg.replace(show_progress=False), "minilm-l2") is first  # progress does not matter
@@ -88,7 +89,7 @@ def test_teacher_widget_draws_from_memory_and_shows_errors(monkeypatch):
         return fake_result(0.6, 0.62, 0.7, cfg.weak)
 
     monkeypatch.setattr(op, "run_w2s", fake_run)
-    monkeypatch.setattr(op, "_RESULTS", {})
+    memo.forget()
     box = op.teacher_widget(W2SConfig.from_preset("smoke"), teachers=("minilm-l1", "minilm-l2", "minilm-l4"))
     first = box.output.outputs
     assert len(first) == 1 and "image/png" in first[0]["data"] and "minilm-l1" in first[0]["data"]["text/plain"]
@@ -103,7 +104,7 @@ def test_teacher_widget_draws_from_memory_and_shows_errors(monkeypatch):
 
 
 def test_teacher_sweep_runs_the_real_pipeline_on_a_tiny_config(monkeypatch):
-    monkeypatch.setattr(op, "_RESULTS", {})
+    memo.forget()
     cfg = W2SConfig.from_preset("smoke", n_train_weak=32, n_train_strong=32, n_test=32, show_progress=False)
     sweep = op.teacher_sweep(cfg, ["minilm-l1", "minilm-l2"])
     assert list(sweep) == ["minilm-l1", "minilm-l2"]

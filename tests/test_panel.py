@@ -9,8 +9,7 @@ import pytest
 
 pytest.importorskip("ipywidgets")
 
-from w2s_edu.ui import widgets  # noqa: E402
-from w2s_edu.ui.panel import experiment_panel  # noqa: E402
+from w2s_edu.ui import experiment_panel  # noqa: E402
 
 
 def _png(panel) -> bool:
@@ -25,7 +24,7 @@ def _small(panel):
 
 
 def test_panel_runs_a_setting_and_shows_table_plot_and_progress():
-    panel = widgets.experiment_panel(preset="smoke")
+    panel = experiment_panel(preset="smoke")
     assert set(panel.controls) == {"task", "weak", "strong", "mode", "losses", "aux_coef", "n_train", "seeds"}
     _small(panel)
     seen = []

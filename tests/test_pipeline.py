@@ -8,7 +8,8 @@ import math
 import numpy as np
 import pytest
 
-from w2s_edu.experiment import pipeline
+from w2s_edu.experiment import pipeline, roles
+from w2s_edu.train import executor
 from w2s_edu.config import PRESETS, W2SConfig
 from w2s_edu.experiment.metrics import PGRUndefinedWarning
 from w2s_edu.experiment.pipeline import run_w2s
@@ -81,8 +82,8 @@ def test_same_config_same_numbers_even_without_the_cache(tmp_path, monkeypatch):
 def test_rerun_uses_the_cache_and_resumes_after_a_lost_piece(monkeypatch, tmp_path):
     monkeypatch.setenv("W2S_EDU_CACHE", str(tmp_path / "cache"))
     calls = []
-    real = pipeline.train_classifier
-    monkeypatch.setattr(pipeline, "train_classifier", lambda *a, **k: calls.append(k["desc"]) or real(*a, **k))
+    real = executor.train_classifier
+    monkeypatch.setattr(executor, "train_classifier", lambda *a, **k: calls.append(k["desc"]) or real(*a, **k))
     cfg = small(losses=["xent", "logconf"])
     first = run_w2s(cfg)
     assert len(calls) == 4  # weak, ceiling, two students
@@ -97,8 +98,8 @@ def test_rerun_uses_the_cache_and_resumes_after_a_lost_piece(monkeypatch, tmp_pa
 def test_sweep_trains_each_weak_model_once(monkeypatch, tmp_path):
     monkeypatch.setenv("W2S_EDU_CACHE", str(tmp_path / "cache"))
     calls = []
-    real = pipeline.train_classifier
-    monkeypatch.setattr(pipeline, "train_classifier", lambda *a, **k: calls.append(k["desc"]) or real(*a, **k))
+    real = executor.train_classifier
+    monkeypatch.setattr(executor, "train_classifier", lambda *a, **k: calls.append(k["desc"]) or real(*a, **k))
     results = pipeline.run_sweep(small(), ["minilm-l1"], ["minilm-l2", "minilm-l3"])
     assert set(results) == {("minilm-l1", "minilm-l2"), ("minilm-l1", "minilm-l3")}
     assert sum("weak" in c for c in calls) == 1
@@ -111,7 +112,7 @@ def test_an_interrupted_write_leaves_no_file(monkeypatch, tmp_path):
         file.write(b"half")
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(pipeline.np, "savez", boom)
+    monkeypatch.setattr(roles.np, "savez", boom)
     with pytest.raises(KeyboardInterrupt):
         run_w2s(small())
     assert list((tmp_path / "cache" / "runs").iterdir()) == []
@@ -156,13 +157,13 @@ def test_presets_are_valid_configs():
 
 def test_student_validation_and_early_stopping(monkeypatch):
     seen = []
-    real = pipeline.train_classifier
+    real = executor.train_classifier
 
     def spy(model, inputs, targets, cfg, **kw):
         seen.append((kw["desc"], len(inputs), kw.get("val")))
         return real(model, inputs, targets, cfg, **kw)
 
-    monkeypatch.setattr(pipeline, "train_classifier", spy)
+    monkeypatch.setattr(executor, "train_classifier", spy)
     cfg = small(val_size=16, eval_every=5, patience=2, probe_epochs=10.0)
     results = {kind: run_w2s(cfg.replace(val_labels=kind)) for kind in ("weak", "ground_truth")}
     students = [s for s in seen if "w2s" in s[0]]

@@ -9,13 +9,14 @@ import numpy as np
 import pytest
 import torch
 
+from w2s_edu.experiment import pipeline
 from w2s_edu.experiment import reward as rm
 from w2s_edu.models import pairs as pm
 from w2s_edu.tasks import pairs as tp
 from w2s_edu.config import W2SConfig
 from w2s_edu.models.features import Inputs
 from w2s_edu.losses import compute_loss
-from w2s_edu.models.backbones import LinearProbe
+from w2s_edu.models.classifiers import LinearProbe
 from w2s_edu.train.loop import predict_proba
 
 TEA = ("\n\nHuman: How do I make a cup of tea?\n\nAssistant: Boil water, pour it over a tea bag and let it "
@@ -173,7 +174,7 @@ def test_smoke_run_end_to_end_gives_finite_pairwise_accuracies():
 
 
 def test_hh_pairs_and_the_finetune_paths_run():
-    from w2s_edu.tasks.paper import synthetic_rows
+    from w2s_edu.tasks.leaks import synthetic_rows
 
     pairs = tp.hh_pairs(synthetic_rows("anthropic_hh", 60, seed=0))
     small = {**TINY, "n_train_weak": 16, "n_train_strong": 16, "n_test": 16, "epochs": 1.0, "batch_size": 8}
@@ -190,7 +191,7 @@ def test_the_cache_key_depends_on_the_pairs(monkeypatch):
         keys.append(role.key())
         raise KeyboardInterrupt  # stop after the first model
 
-    monkeypatch.setattr(rm, "train_and_predict", capture)
+    monkeypatch.setattr(pipeline, "train_and_predict", capture)  # the seed loop reward models share
     swapped = _pairs(100).rename_columns({"chosen": "rejected", "rejected": "chosen"})
     for pairs in (_pairs(100), swapped):
         with pytest.raises(KeyboardInterrupt):

@@ -10,20 +10,15 @@ import numpy as np
 import pytest
 import torch
 
-from w2s_edu.models import registry as ladders
+from w2s_edu.models import registry
+from w2s_edu.models import params
 from w2s_edu.scale import memory
 from w2s_edu.config import W2SConfig
 from w2s_edu.models.features import _ragged
-from w2s_edu.models.backbones import (
-    LORA_TARGETS,
-    TopLayersClassifier,
-    TransformerClassifier,
-    apply_lora,
-    enable_gradient_checkpointing,
-    load_backbone,
-    resolve_model,
-    trainable_parameters,
-)
+from w2s_edu.models.params import LORA_TARGETS
+from w2s_edu.models.classifiers import TopLayersClassifier, TransformerClassifier
+from w2s_edu.models.backbones import apply_lora, enable_gradient_checkpointing, load_backbone, trainable_parameters
+from w2s_edu.models.registry import resolve_model
 from w2s_edu.train.loop import TrainConfig, predict_proba, resolve_precision, train_classifier
 
 pytest.importorskip("peft")
@@ -72,21 +67,21 @@ def test_short_names_resolve_to_hub_ids_and_old_names_still_work():
     assert resolve_model("someone/some-model").path == "someone/some-model"
     minilm = resolve_model("minilm-l3")
     assert minilm.offline and minilm.num_layers == 3
-    assert ladders.find_rung("EleutherAI/pythia-1b").name == "pythia-1b"
-    assert ladders.find_rung("pythia-3b") is None
+    assert registry.find_rung("EleutherAI/pythia-1b").name == "pythia-1b"
+    assert registry.find_rung("pythia-3b") is None
     with pytest.raises(ValueError, match="pythia-14m"):
-        ladders.get_rung("pythia-3b")
+        registry.get_rung("pythia-3b")
 
 
 def test_ladders_hold_the_named_families_in_size_order():
-    assert [r.name for r in ladders.ladder("gpt2")] == ["gpt2", "gpt2-medium", "gpt2-large", "gpt2-xl"]
-    assert len(ladders.ladder("pythia")) == 10 and len(ladders.ladder("qwen2.5")) == 6
-    assert [r.name for r in ladders.ladder("minilm")] == [f"minilm-l{k}" for k in range(1, 7)]
-    for rungs in ladders.LADDERS.values():
+    assert [r.name for r in registry.ladder("gpt2")] == ["gpt2", "gpt2-medium", "gpt2-large", "gpt2-xl"]
+    assert len(registry.ladder("pythia")) == 10 and len(registry.ladder("qwen2.5")) == 6
+    assert [r.name for r in registry.ladder("minilm")] == [f"minilm-l{k}" for k in range(1, 7)]
+    for rungs in registry.LADDERS.values():
         sizes = [r.params for r in rungs]
         assert sizes == sorted(sizes) and len(set(sizes)) == len(sizes)
     with pytest.raises(ValueError, match="gpt2"):
-        ladders.ladder("llama")
+        registry.ladder("llama")
 
 
 @pytest.mark.parametrize("name", ["gpt2", "gpt2-xl", "pythia-14m", "pythia-1b", "pythia-12b", "qwen2.5-0.5b",
@@ -94,31 +89,31 @@ def test_ladders_hold_the_named_families_in_size_order():
 def test_parameter_formula_matches_the_built_model_and_the_published_count(name):
     from transformers import AutoModel
 
-    rung = ladders.get_rung(name)
+    rung = registry.get_rung(name)
     with torch.device("meta"):  # shapes only: no memory, no download
         model = AutoModel.from_config(rung.config())
-    assert memory.param_count(rung.config()) == sum(p.numel() for p in model.parameters()) == rung.params
+    assert params.param_count(rung.config()) == sum(p.numel() for p in model.parameters()) == rung.params
     if rung.published_params:
         cfg = rung.config()
-        lm_head = 0 if getattr(cfg, "tie_word_embeddings", True) else cfg.vocab_size * memory.Shape.of(cfg).hidden
+        lm_head = 0 if getattr(cfg, "tie_word_embeddings", True) else cfg.vocab_size * params.Shape.of(cfg).hidden
         ratio = (rung.params + lm_head) / rung.published_params
         exact = rung.family in ("gpt2", "pythia")  # Qwen's model cards round to 0.01B
         assert ratio == 1.0 if exact else abs(ratio - 1) < 0.01, ratio
 
 
 def test_recommended_hyperparameters_say_where_they_come_from():
-    large = ladders.get_rung("gpt2-large").recommended("finetune")
+    large = registry.get_rung("gpt2-large").recommended("finetune")
     assert large["lr"] == 1e-5 and large["batch_size"] == 32 and "openai/weak-to-strong" in large["source"]
-    assert ladders.get_rung("pythia-410m").recommended()["lr"] == 5e-5  # in the openai table
-    rule = ladders.get_rung("pythia-2.8b").recommended()
+    assert registry.get_rung("pythia-410m").recommended()["lr"] == 5e-5  # in the openai table
+    rule = registry.get_rung("pythia-2.8b").recommended()
     assert rule["lr"] == 1e-5 and "500M" in rule["source"]
-    assert ladders.get_rung("qwen2.5-7b").recommended("lora")["lr"] == pytest.approx(1e-4)
-    assert ladders.get_rung("qwen2.5-7b").recommended("probe")["lr"] == W2SConfig().probe_lr
+    assert registry.get_rung("qwen2.5-7b").recommended("lora")["lr"] == pytest.approx(1e-4)
+    assert registry.get_rung("qwen2.5-7b").recommended("probe")["lr"] == W2SConfig().probe_lr
     with pytest.raises(ValueError, match="probe, lora, finetune"):
-        ladders.get_rung("gpt2").recommended("qlora")
-    cfg = W2SConfig(**ladders.get_rung("pythia-160m").config_overrides("lora"))
+        registry.get_rung("gpt2").recommended("qlora")
+    cfg = W2SConfig(**registry.get_rung("pythia-160m").config_overrides("lora"))
     assert (cfg.strong, cfg.lora_r, cfg.train_layers, cfg.lr) == ("pythia-160m", 8, None, 5e-4)
-    assert "qwen2.5-32b" in ladders.describe() and "openai/weak-to-strong" in ladders.describe()
+    assert "qwen2.5-32b" in registry.describe() and "openai/weak-to-strong" in registry.describe()
 
 
 def test_models_command_lists_the_ladders(capsys):
@@ -136,7 +131,7 @@ def test_memory_by_hand_for_a_tiny_gpt2():
     # wte 300*32 + wpe 128*32 + 2 blocks * (2 LayerNorms 4*32 + c_attn 32*96+96 + c_proj 32*32+32
     # + c_fc 32*128+128 + c_proj 128*32+32) + ln_f 2*32
     n = 9600 + 4096 + 2 * (128 + 3168 + 1056 + 4224 + 4128) + 64
-    assert memory.param_count(cfg) == n == 39168
+    assert params.param_count(cfg) == n == 39168
     head = 32 * 2 + 2
     full = memory.estimate_memory(cfg, "finetune", precision="fp32", micro_batch_size=2, seq_len=10)
     assert (full.trainable, full.weights, full.weight_copies) == (n + head, 4 * (n + head), 0)
@@ -152,7 +147,7 @@ def test_memory_by_hand_for_a_tiny_gpt2():
     # LoRA r=4 on c_attn, c_proj (both), c_fc: 4 * ((32+96) + (32+32) + (32+128) + (128+32)) per block
     lora = memory.estimate_memory(cfg, "lora", precision="bf16", lora_r=4, micro_batch_size=2, seq_len=10)
     adapters = 2 * 4 * (128 + 64 + 160 + 160)
-    assert memory.lora_param_count(cfg, 4) == adapters
+    assert params.lora_param_count(cfg, 4) == adapters
     assert lora.trainable == adapters + head
     assert lora.weights == 2 * n + 4 * (adapters + head)  # frozen in bf16, adapters and head in fp32
     probe = memory.estimate_memory(cfg, "probe", precision="bf16", micro_batch_size=2, seq_len=10)
@@ -328,20 +323,20 @@ def test_half_precision_loading_of_frozen_weights(tiny_models):
 
 # ------------------------------------------------------------------------------------------ pipeline
 def test_roles_load_frozen_weights_in_half_precision_only_on_a_gpu(tiny_models, monkeypatch):
-    from w2s_edu.experiment import pipeline
+    from w2s_edu.experiment import roles
 
     gpt2 = tiny_models["gpt2"]
     base = dict(weak=gpt2, strong=gpt2, precision="bf16", show_progress=False)
-    cpu = pipeline.ModelRole(gpt2, "probe", W2SConfig(**base))
+    cpu = roles.ModelRole(gpt2, "probe", W2SConfig(**base))
     assert cpu.spec.dtype is None and cpu.precision == "bf16" and "dtype" not in cpu.key()
-    monkeypatch.setattr(pipeline, "pick_device", lambda pref=None: "cuda")  # decisions only: nothing runs
-    probe = pipeline.ModelRole(gpt2, "probe", W2SConfig(**base))
-    lora = pipeline.ModelRole(gpt2, "finetune", W2SConfig(**base, lora_r=4))
-    full = pipeline.ModelRole(gpt2, "finetune", W2SConfig(**base))
+    monkeypatch.setattr(roles, "pick_device", lambda pref=None: "cuda")  # decisions only: nothing runs
+    probe = roles.ModelRole(gpt2, "probe", W2SConfig(**base))
+    lora = roles.ModelRole(gpt2, "finetune", W2SConfig(**base, lora_r=4))
+    full = roles.ModelRole(gpt2, "finetune", W2SConfig(**base))
     assert probe.spec.dtype == lora.spec.dtype == "bfloat16" and full.spec.dtype is None
     assert lora.kind == "tokens" and lora.train_layers is None and lora.key()["lora"][0] == 4
     assert probe.key()["dtype"] == "bfloat16" and "lora" not in full.key()
-    fp32 = pipeline.ModelRole(gpt2, "probe", W2SConfig(**{**base, "precision": "fp32"}))
+    fp32 = roles.ModelRole(gpt2, "probe", W2SConfig(**{**base, "precision": "fp32"}))
     assert fp32.spec.dtype is None and set(fp32.key()) == {"model", "layers", "mode", "train_layers", "max_length"}
 
 
@@ -361,9 +356,9 @@ def test_pipeline_runs_a_lora_student_with_checkpointing_and_bf16(tiny_models, t
 
 
 def test_the_new_fields_parse_from_the_command_line():
-    from w2s_edu.cli.main import _parse_set
+    from w2s_edu.cli.args import parse_set
 
-    parsed = _parse_set(["precision=bf16", "gradient_checkpointing=true", "lora_r=16", "lora_alpha=32",
+    parsed = parse_set(["precision=bf16", "gradient_checkpointing=true", "lora_r=16", "lora_alpha=32",
                          "lora_dropout=0", "lora_target_modules=q_proj,v_proj", "train_layers=none"])
     assert parsed == {"precision": "bf16", "gradient_checkpointing": True, "lora_r": 16, "lora_alpha": 32.0,
                       "lora_dropout": 0.0, "lora_target_modules": ["q_proj", "v_proj"], "train_layers": None}

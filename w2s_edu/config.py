@@ -14,6 +14,8 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import asdict, dataclass, field
 
+from .losses import LOSSES, loss_option
+
 MODES = ("probe", "finetune")
 PRECISIONS = ("fp32", "bf16", "fp16", "auto")
 
@@ -57,11 +59,12 @@ class W2SConfig:
     probe_lr: float = 3e-2
     probe_batch_size: int = 64
     probe_weight_decay: float = 1e-2
-    # --- losses
-    aux_coef: float = 0.25  # logconf: the paper used 0.75 at scale; 0.25 is safer at small gaps
-    logconf_warmup_frac: float = 0.2
-    product_alpha: float = 1.0
-    product_beta: float = 1.0
+    # --- loss options: one field per option of a registered loss (w2s_edu.losses.LOSSES holds
+    # their defaults, ranges and help; `w2s-edu losses` lists them)
+    aux_coef: float = loss_option("aux_coef").default  # logconf; the paper used 0.75 at scale
+    logconf_warmup_frac: float = loss_option("logconf_warmup_frac").default
+    product_alpha: float = loss_option("product_alpha").default
+    product_beta: float = loss_option("product_beta").default
     # --- where it runs
     device: str | None = None  # None: cuda, then mps, then cpu
     show_progress: bool = True
@@ -88,8 +91,6 @@ class W2SConfig:
         for name, value in (("mode", self.mode), ("weak_mode", self.weak_mode or self.mode)):
             if value not in MODES:
                 raise ValueError(f"{name} must be one of {', '.join(MODES)}; got {value!r}.")
-        from .losses import LOSSES
-
         bad = [name for name in self.losses if name not in LOSSES]
         if bad or not self.losses:
             raise ValueError(f"Unknown loss {', '.join(bad) or '(none given)'}; choose from {', '.join(LOSSES)}.")
@@ -111,11 +112,8 @@ class W2SConfig:
 
     @property
     def loss_kwargs(self) -> dict[str, dict]:
-        return {
-            "xent": {},
-            "logconf": {"aux_coef": self.aux_coef, "warmup_frac": self.logconf_warmup_frac},
-            "product": {"alpha": self.product_alpha, "beta": self.product_beta},
-        }
+        """Each registered loss's keyword options, read from this config's fields."""
+        return {name: {o.kwarg: getattr(self, o.field) for o in spec.options} for name, spec in LOSSES.items()}
 
     def to_dict(self) -> dict:
         return asdict(self)

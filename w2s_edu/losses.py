@@ -29,11 +29,21 @@ flows through the target, only through the logits being trained.
 from __future__ import annotations
 
 import inspect
+from dataclasses import dataclass
+from typing import Callable
 
 import torch
 import torch.nn.functional as F
 
+# The defaults of every loss option, once: the functions below, the registry (:data:`LOSSES`) and
+# :class:`w2s_edu.config.W2SConfig` all read them from here.
+AUX_COEF = 0.25  # logconf: final weight of the student's own hardened predictions (the paper: 0.75 at scale)
+WARMUP_FRAC = 0.2  # logconf: fraction of training over which that weight ramps up from 0
+PRODUCT_ALPHA = 1.0  # product: exponent of the weak labels
+PRODUCT_BETA = 1.0  # product: exponent of the student's own probabilities
+
 __all__ = [
+    "one_hot",
     "xent_loss",
     "logconf_coef",
     "harden_adaptive",
@@ -41,6 +51,12 @@ __all__ = [
     "logconf_loss",
     "product_loss",
     "LOSSES",
+    "describe_losses",
+    "xent_targets",
+    "LossOption",
+    "LossSpec",
+    "register_loss",
+    "loss_option",
     "get_loss",
     "compute_loss",
     "loss_targets",
@@ -81,7 +97,7 @@ def xent_loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     return _soft_cross_entropy(logits, targets)
 
 
-def logconf_coef(step_frac: float, aux_coef: float = 0.5, warmup_frac: float = 0.1) -> float:
+def logconf_coef(step_frac: float, aux_coef: float = AUX_COEF, warmup_frac: float = WARMUP_FRAC) -> float:
     """Weight of the student's own hardened predictions in the logconf target.
 
     The weight ramps linearly from 0 to ``aux_coef`` during the first
@@ -143,8 +159,8 @@ def logconf_loss(
     logits: torch.Tensor,
     targets: torch.Tensor,
     step_frac: float,
-    aux_coef: float = 0.5,
-    warmup_frac: float = 0.1,
+    aux_coef: float = AUX_COEF,
+    warmup_frac: float = WARMUP_FRAC,
 ) -> torch.Tensor:
     """Auxiliary confidence loss: cross-entropy against a weak/self mixture.
 
@@ -163,7 +179,7 @@ def logconf_loss(
     return _soft_cross_entropy(logits, logconf_targets(logits, targets, step_frac, aux_coef, warmup_frac))
 
 
-def logconf_targets(logits, targets, step_frac, aux_coef=0.5, warmup_frac=0.1) -> torch.Tensor:
+def logconf_targets(logits, targets, step_frac, aux_coef=AUX_COEF, warmup_frac=WARMUP_FRAC) -> torch.Tensor:
     """The detached target of :func:`logconf_loss`: ``(1 - coef) * targets + coef * hardened``."""
     coef = logconf_coef(step_frac, aux_coef, warmup_frac)
     num_classes = logits.shape[1]
@@ -180,8 +196,8 @@ def logconf_targets(logits, targets, step_frac, aux_coef=0.5, warmup_frac=0.1) -
 def product_loss(
     logits: torch.Tensor,
     targets: torch.Tensor,
-    alpha: float = 1.0,
-    beta: float = 1.0,
+    alpha: float = PRODUCT_ALPHA,
+    beta: float = PRODUCT_BETA,
 ) -> torch.Tensor:
     """Cross-entropy against the product of weak labels and student beliefs.
 
@@ -195,7 +211,7 @@ def product_loss(
     return _soft_cross_entropy(logits, product_targets(logits, targets, alpha, beta))
 
 
-def product_targets(logits, targets, alpha=1.0, beta=1.0) -> torch.Tensor:
+def product_targets(logits, targets, alpha=PRODUCT_ALPHA, beta=PRODUCT_BETA) -> torch.Tensor:
     """The detached target of :func:`product_loss`: ``targets**alpha * p**beta``, renormalised."""
     with torch.no_grad():
         probs = torch.softmax(logits, dim=1)
@@ -203,18 +219,96 @@ def product_targets(logits, targets, alpha=1.0, beta=1.0) -> torch.Tensor:
         return (weights / weights.sum(dim=1, keepdim=True)).detach()
 
 
-LOSSES = {
-    "xent": xent_loss,
-    "logconf": logconf_loss,
-    "product": product_loss,
-}
+def xent_targets(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """The target of :func:`xent_loss`: the weak labels themselves."""
+    return targets
+
+
+# ----------------------------------------------------------------------------- the registry
+
+
+@dataclass(frozen=True)
+class LossOption:
+    """One option of a loss: the keyword its functions take (``kwarg``), the
+    :class:`w2s_edu.config.W2SConfig` field that sets it (``field``, also ``--set FIELD=VALUE``),
+    its default, the range it must lie in (inclusive) and a line of help."""
+
+    kwarg: str
+    field: str
+    default: float
+    low: float
+    high: float
+    help: str
+
+
+@dataclass(frozen=True)
+class LossSpec:
+    """A registered loss: ``fn(logits, targets, [step_frac,] **options)`` returns the batch mean, and
+    ``targets(logits, targets, [step_frac,] **options)`` the detached target it trains towards (every
+    loss here is the cross-entropy against its target: micro-batching relies on it)."""
+
+    name: str
+    fn: Callable[..., torch.Tensor]
+    targets: Callable[..., torch.Tensor]
+    summary: str
+    options: tuple[LossOption, ...] = ()
+
+
+LOSSES: dict[str, LossSpec] = {}
+
+
+def register_loss(spec: LossSpec) -> LossSpec:
+    """Add a loss to :data:`LOSSES`; the config, the CLI, the panel and the docs list it from there.
+
+    A new option also needs its :class:`w2s_edu.config.W2SConfig` field (``tests/test_losses.py``
+    checks that every registered option has one, with the same default)."""
+    if spec.name in LOSSES:
+        raise ValueError(f"loss {spec.name!r} is already registered")
+    for option in spec.options:
+        if not option.low <= option.default <= option.high:
+            raise ValueError(f"loss {spec.name!r}: the default of {option.field} ({option.default}) is outside "
+                             f"[{option.low}, {option.high}]")
+    LOSSES[spec.name] = spec
+    return spec
+
+
+def loss_option(field: str) -> LossOption:
+    """The registered option set by config field ``field`` (e.g. ``"aux_coef"``)."""
+    for spec in LOSSES.values():
+        for option in spec.options:
+            if option.field == field:
+                return option
+    raise KeyError(f"no loss has an option set by the config field {field!r}")
+
+
+register_loss(LossSpec("xent", xent_loss, xent_targets, "cross-entropy against the weak labels: imitate them"))
+register_loss(LossSpec(
+    "logconf", logconf_loss, logconf_targets,
+    "auxiliary confidence loss: mix the weak labels with the student's own hardened predictions",
+    (LossOption("aux_coef", "aux_coef", AUX_COEF, 0.0, 1.0, "final weight of the student's hardened predictions"),
+     LossOption("warmup_frac", "logconf_warmup_frac", WARMUP_FRAC, 0.0, 1.0,
+                "fraction of training over which that weight ramps up linearly from 0"))))
+register_loss(LossSpec(
+    "product", product_loss, product_targets,
+    "target proportional to weak_label**alpha * student_prob**beta: trust what both believe",
+    (LossOption("alpha", "product_alpha", PRODUCT_ALPHA, 0.0, 10.0, "exponent of the weak labels"),
+     LossOption("beta", "product_beta", PRODUCT_BETA, 0.0, 10.0, "exponent of the student's probabilities"))))
+
+
+def describe_losses() -> str:
+    """One line per loss with its options and defaults (the CLI's help and ``w2s-edu losses``)."""
+    lines = []
+    for spec in LOSSES.values():
+        opts = ", ".join(f"{o.field}={o.default:g}" for o in spec.options)
+        lines.append(f"{spec.name:<8} {spec.summary}" + (f" [{opts}]" if opts else ""))
+    return "\n".join(lines)
 
 
 def get_loss(name: str):
     """Return the loss function registered under ``name`` in :data:`LOSSES`."""
     if name not in LOSSES:
         raise ValueError(f"unknown loss {name!r}; allowed losses: {sorted(LOSSES)}")
-    return LOSSES[name]
+    return LOSSES[name].fn
 
 
 def compute_loss(
@@ -248,9 +342,6 @@ def _loss_options(loss_fn, name: str, step_frac: float, kwargs: dict) -> dict:
     return dict(kwargs)
 
 
-_TARGETS = {"xent": lambda logits, targets: targets, "logconf": logconf_targets, "product": product_targets}
-
-
 def loss_targets(name: str, logits: torch.Tensor, targets: torch.Tensor, step_frac: float,
                  **kwargs) -> torch.Tensor:
     """The detached soft target that loss ``name`` trains ``logits`` towards.
@@ -261,4 +352,12 @@ def loss_targets(name: str, logits: torch.Tensor, targets: torch.Tensor, step_fr
     """
     _check_inputs(logits, targets)
     options = _loss_options(get_loss(name), name, step_frac, kwargs)
-    return _TARGETS[name](logits.detach(), targets, **options)
+    return LOSSES[name].targets(logits.detach(), targets, **options)
+
+
+def one_hot(labels, num_classes: int = 2):
+    """Ground-truth labels (N,) as soft targets (N, C) in float32 numpy: what a model trained on
+    ground truth is trained towards (the weak model, the ceiling)."""
+    import numpy as np
+
+    return np.eye(num_classes, dtype=np.float32)[np.asarray(labels, dtype=np.int64)]

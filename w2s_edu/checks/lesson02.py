@@ -11,7 +11,6 @@ import numpy as np
 from . import call, checked_call, close, passed
 from .lesson00 import check_pgr  # the same PGR as in lesson 00, with the same checks
 
-_run = checked_call
 
 __all__ = ["check_make_splits", "check_weak_soft_labels", "check_flip_labels", "check_pgr",
            "check_agreement_by_supervisor"]
@@ -22,7 +21,7 @@ SPLIT_NAMES = ("train_weak", "train_strong", "test")
 # ------------------------------------------------------------------------------------------ exercise 1
 def _splits(fn: Callable, labels, sizes, seed) -> dict:
     what = f"make_splits(labels, {', '.join(map(str, sizes))}, seed={seed})"
-    out = _run(fn, labels, *sizes, seed, exercise="make_splits", what=what)
+    out = checked_call(fn, labels, *sizes, seed, exercise="make_splits", what=what)
     if out is None:
         raise AssertionError(f"{what} returned None: did you forget `return`?")
     if not isinstance(out, dict) or set(out) != set(SPLIT_NAMES):
@@ -110,7 +109,7 @@ def check_weak_soft_labels(fn: Callable) -> None:
 
     def labels(y):
         xt, yt, xl = x_train.copy(), y.copy(), x_label.copy()
-        out = _run(fn, xt, yt, xl, exercise=ex, what=what)
+        out = checked_call(fn, xt, yt, xl, exercise=ex, what=what)
         if out is None:
             raise AssertionError(f"{what} returned None: did you forget `return`?")
         if not (np.array_equal(xt, x_train) and np.array_equal(yt, y) and np.array_equal(xl, x_label)):
@@ -156,7 +155,7 @@ def check_flip_labels(fn: Callable) -> None:
     def flip(rate, seed=0, lab=labels):
         given = lab.copy()
         what = f"flip_labels(labels, rate={rate}, seed={seed})"
-        out = _run(fn, given, rate, seed, exercise=ex, what=what)
+        out = checked_call(fn, given, rate, seed, exercise=ex, what=what)
         if out is None:
             raise AssertionError(f"{what} returned None: did you forget `return`?")
         if not np.array_equal(given, lab):
@@ -199,7 +198,8 @@ _STUDENT = np.array([1, 1, 0, 1, 0, 1, 0, 1, 1, 1])
 
 
 def _agreement(fn: Callable, student, supervisor, labels, what: str) -> dict:
-    out = _run(fn, student.copy(), supervisor.copy(), labels.copy(), exercise="agreement_by_supervisor", what=what)
+    out = checked_call(fn, student.copy(), supervisor.copy(), labels.copy(), exercise="agreement_by_supervisor",
+                       what=what)
     if out is None:
         raise AssertionError(f"{what} returned None: did you forget `return`?")
     shape_hint = ('{"overall": float, "supervisor_right": {"n": int, "agreement": float}, '

@@ -9,6 +9,8 @@ from typing import Callable
 
 import torch
 
+from ..models import params
+from ..models.backbones import quiet_transformers
 from ..scale import memory
 from . import checked_call, passed
 
@@ -140,13 +142,12 @@ def check_pick_config(fn: Callable) -> None:
 # ------------------------------------------------------------------------------------------ exercise 3
 def _tiny_backbones():
     from transformers import BertConfig, BertModel, GPT2Config, GPT2Model
-    from transformers.utils import logging
 
-    logging.set_verbosity_error()
     torch.manual_seed(0)
-    gpt2 = GPT2Model(GPT2Config(vocab_size=100, n_embd=32, n_layer=2, n_head=4, n_positions=64))
-    bert = BertModel(BertConfig(vocab_size=100, hidden_size=32, intermediate_size=64, num_attention_heads=4,
-                                num_hidden_layers=2, max_position_embeddings=64))
+    with quiet_transformers():  # building from a config prints nothing worth a learner's attention
+        gpt2 = GPT2Model(GPT2Config(vocab_size=100, n_embd=32, n_layer=2, n_head=4, n_positions=64))
+        bert = BertModel(BertConfig(vocab_size=100, hidden_size=32, intermediate_size=64, num_attention_heads=4,
+                                    num_hidden_layers=2, max_position_embeddings=64))
     return {"gpt2": gpt2, "bert": bert}
 
 
@@ -185,11 +186,11 @@ def check_make_lora_student(fn: Callable) -> None:
                 raise AssertionError(f"{what}: the classification head does not train. A new head starts random: "
                                      "it must learn (leave its requires_grad as it is).")
             adapters = sum(p.numel() for n, p in trainable.items() if "lora_" in n)
-            expected = memory.lora_param_count(backbone.config, r)
+            expected = params.lora_param_count(backbone.config, r)
             if adapters != expected:
                 names = sorted({n.split(".lora_")[0].split(".")[-1] for n in trainable if "lora_" in n})
                 raise AssertionError(f"{what} has {adapters:,} adapter weights on {names}; LoRA of rank {r} on the "
-                                     f"modules {list(memory.lora_targets(backbone.config))} has {expected:,}. Pass "
+                                     f"modules {list(params.lora_targets(backbone.config))} has {expected:,}. Pass "
                                      "target_modules=LORA_TARGETS[model_type] and r=r to LoraConfig.")
             before = {n: p.detach().clone() for n, p in model.named_parameters() if not p.requires_grad}
             opt = torch.optim.SGD(list(trainable.values()), lr=0.1)

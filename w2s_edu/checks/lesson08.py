@@ -8,15 +8,14 @@ from typing import Callable
 
 import numpy as np
 
-from . import close, passed
-from .lesson02 import _run
+from . import checked_call, close, passed
 
 __all__ = ["check_teacher_strength_summary", "check_lock_targets", "check_trigger_sensitivity", "check_self_train"]
 
 
 # ------------------------------------------------------------------------------------------ exercise 1
 def _summary(fn: Callable, weak, w2s, ceiling, what: str) -> dict:
-    out = _run(fn, list(weak), list(w2s), ceiling, exercise="teacher_strength_summary", what=what)
+    out = checked_call(fn, list(weak), list(w2s), ceiling, exercise="teacher_strength_summary", what=what)
     if out is None:
         raise AssertionError(f"{what} returned None: did you forget `return`?")
     if not isinstance(out, dict) or not {"pgr", "gain", "slope"} <= set(out):
@@ -87,7 +86,7 @@ def check_lock_targets(fn: Callable) -> None:
     expected = np.array([1, 0, 0, 1, 0, 1, 1, 0])
     what = "lock_targets(y_true, weak_pred, password) on 8 examples"
     args = (y.copy(), weak.copy(), pw.copy())
-    out = _run(fn, *args, exercise="lock_targets", what=what)
+    out = checked_call(fn, *args, exercise="lock_targets", what=what)
     if out is None:
         raise AssertionError(f"{what} returned None: did you forget `return`?")
     if not (np.array_equal(args[0], y) and np.array_equal(args[1], weak) and np.array_equal(args[2], pw)):
@@ -108,7 +107,7 @@ def check_lock_targets(fn: Callable) -> None:
     rng = np.random.default_rng(0)
     y, weak = rng.integers(0, 2, 500), rng.integers(0, 2, 500)
     pw = rng.random(500) < 0.3
-    out = np.asarray(_run(fn, y, weak, pw.astype(int), exercise="lock_targets",
+    out = np.asarray(checked_call(fn, y, weak, pw.astype(int), exercise="lock_targets",
                           what="lock_targets on 500 random examples with a 0/1 (int) password array"))
     if not np.array_equal(out, np.where(pw, y, weak)):
         raise AssertionError("on 500 random examples with `password` given as 0/1 integers the result is wrong: "
@@ -135,7 +134,7 @@ def check_trigger_sensitivity(fn: Callable) -> None:
     expected = float((x[:, 1] > 0.5).mean())
     what = "trigger_sensitivity(predict, x, column=3)"
     given = x.copy()
-    out = _run(fn, backdoored, given, 3, exercise="trigger_sensitivity", what=what)
+    out = checked_call(fn, backdoored, given, 3, exercise="trigger_sensitivity", what=what)
     if out is None:
         raise AssertionError(f"{what} returned None: did you forget `return`?")
     if not np.array_equal(given, x):
@@ -154,7 +153,7 @@ def check_trigger_sensitivity(fn: Callable) -> None:
     if not any(np.all(c[:, 3] == 0) for c in calls) or not any(np.all(c[:, 3] == 1) for c in calls):
         raise AssertionError(f"{what}: predict should be called once with the column all 0 and once all 1.")
     calls.clear()
-    out = _run(fn, backdoored, x.copy(), 2, exercise="trigger_sensitivity",
+    out = checked_call(fn, backdoored, x.copy(), 2, exercise="trigger_sensitivity",
                what="trigger_sensitivity(predict, x, column=2)")
     if not close(out, 0.0, 1e-9):
         raise AssertionError(f"trigger_sensitivity(predict, x, column=2): column 2 does not affect this model, so "
@@ -192,7 +191,7 @@ def check_self_train(fn: Callable) -> None:
         return np.where(hard[:, None] == 1, [[0.3, 0.7]], [[0.8, 0.2]])
 
     what = "self_train(train, predict, x, first_targets, rounds=3)"
-    out = _run(fn, train, predict, x, first.copy(), 3, exercise="self_train", what=what)
+    out = checked_call(fn, train, predict, x, first.copy(), 3, exercise="self_train", what=what)
     if out is None:
         raise AssertionError(f"{what} returned None: did you forget `return`?")
     out = list(out)
@@ -222,7 +221,7 @@ def check_self_train(fn: Callable) -> None:
             raise AssertionError(f"{what}: round {k} should train on one-hot labels of model {k - 1}'s predictions "
                                  f"{hard.tolist()}, got targets {got.round(2).tolist()}.")
     trained.clear()
-    out = list(_run(fn, train, predict, x, first.copy(), 0, exercise="self_train",
+    out = list(checked_call(fn, train, predict, x, first.copy(), 0, exercise="self_train",
                     what="self_train(..., rounds=0)"))
     if len(out) != 1 or len(trained) != 1:
         raise AssertionError("self_train(..., rounds=0) should train and return exactly one model (no relabelling).")

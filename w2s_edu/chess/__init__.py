@@ -1,9 +1,9 @@
-"""Chess for weak-to-strong experiments: puzzles, the Lichess format, a pretrained model ladder.
+"""Building and measuring the chess ladder (lesson 06). The puzzles and the ``chess-puzzles`` task
+themselves are a task like any other: :mod:`w2s_edu.tasks.chess`; the rungs are registered models
+(:mod:`w2s_edu.models.registry`).
 
-* :mod:`.puzzles`: forced mates by exhaustive search; engine tactics; the capture-or-mate baseline.
-* :mod:`.lichess`: read/write the public Lichess puzzle CSV.
-* :mod:`.task`: puzzles as the "position + move -> best?" task (binary and multiple-choice accuracy).
-* :mod:`.selfplay`, :mod:`.engine`: noisy Stockfish self-play that labels positions (optional engine).
-* :mod:`.tokenizer`, :mod:`.pretrain`, :mod:`.build`, :mod:`.ladder`: the shipped ``chess-s/m/l`` encoders and
-  the command that rebuilds them.
+* :mod:`.engine`, :mod:`.selfplay`: noisy Stockfish self-play that labels positions (optional engine);
+* :mod:`.tokenizer`, :mod:`.pretrain_data`, :mod:`.pretrain`: pretraining one chess encoder;
+* :mod:`.build`: the whole ladder end to end, and its command (``w2s-edu chess-pretrain``);
+* :mod:`.evaluate`, :mod:`.measure`: the rungs on the puzzle task, the acceptance record ``ladder.json``.
 """

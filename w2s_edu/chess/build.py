@@ -8,19 +8,24 @@ processes played them. At most two processes play (this process and one extra wo
 
 The shipped ladder was built from :data:`SHIPPED_PRETRAIN_GAMES` and :data:`SHIPPED_PUZZLE_GAMES` (see
 ``w2s_edu/data/chess/build.json`` and ``ladder.json``
-for the measured times and accuracies); ``python -m w2s_edu.chess.pretrain`` reruns it.
+for the measured times and accuracies); ``w2s-edu chess-pretrain`` (or ``python -m w2s_edu.chess.build``)
+reruns it: :func:`main` is that command.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import multiprocessing as mp
 import time
 from dataclasses import asdict, replace
 from pathlib import Path
 
+import torch
+
 from .. import cache
 from .engine import find_stockfish
+from .pretrain import GPU_RECIPE, RungConfig, default_sizes, default_steps, parse_sizes
 
 # Game ranges of the shipped run (two workers, each played its own ranges).
 SHIPPED_PRETRAIN_GAMES = ((0, 58), (1000, 1058), (2000, 3000), (3000, 4000))
@@ -122,7 +127,7 @@ def pretrain_ladder(rungs, rows: list[dict], out: str | Path, recipe: dict, *, d
     ``mirror`` adds colour-mirrored twins of the training positions) and write ``out/build.json``.
 
     This is the step a GPU machine runs: it needs no Stockfish, only positions played elsewhere
-    (``python -m w2s_edu.chess.pretrain --positions FILE``)."""
+    (``w2s-edu chess-pretrain --positions FILE``)."""
     from .pretrain import PretrainData, pretrain_rung
 
     out = Path(out)
@@ -141,3 +146,81 @@ def pretrain_ladder(rungs, rows: list[dict], out: str | Path, recipe: dict, *, d
     out.mkdir(parents=True, exist_ok=True)
     (out / "build.json").write_text(json.dumps(summary, indent=2))
     return summary
+
+
+# ----------------------------------------------------------------------------- the command
+
+
+def per_rung(text: str | None, rungs: list[RungConfig], field_name: str, cast) -> list[RungConfig]:
+    if not text:
+        return rungs
+    values = [cast(v) for v in text.split(",")]
+    if len(values) != len(rungs):
+        raise ValueError(f"--{field_name.replace('_', '-')} needs one value per rung ({len(rungs)}), got {text!r}.")
+    return [replace(r, **{field_name: v}) for r, v in zip(rungs, values)]
+
+
+def game_ranges(games) -> list[list[int]]:
+    """Sorted game numbers as [first, last + 1] runs, for the recipe: [0, 1, 2, 7] -> [[0, 3], [7, 8]]."""
+    runs: list[list[int]] = []
+    for g in sorted(set(games)):
+        if runs and runs[-1][1] == g:
+            runs[-1][1] = g + 1
+        else:
+            runs.append([g, g + 1])
+    return runs
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="w2s-edu chess-pretrain", description=__doc__.split("\n\n")[0],
+                                epilog=f"GPU run, for example: {GPU_RECIPE}")
+    p.add_argument("--out", default="chess-ladder",
+                   help="folder for the rungs (default: ./chess-ladder). Use the rungs as models by folder, e.g. "
+                        "--strong chess-ladder/chess-l (results are cached by folder: use a new folder per rebuild)")
+    p.add_argument("--work", default=None, help="folder for self-play data (default: the w2s-edu cache)")
+    p.add_argument("--games", type=int, default=None,
+                   help="self-play games, 10%% of them for puzzles (default: the shipped game ranges)")
+    p.add_argument("--positions", nargs="+", default=None,
+                   help="pretrain on positions already played (.jsonl or .jsonl.gz from self-play); skips "
+                        "self-play and puzzles, so no Stockfish is needed (e.g. on a GPU machine)")
+    p.add_argument("--sizes", default=default_sizes(), help="rungs as name:LAYERSxHIDDEN, comma-separated")
+    p.add_argument("--steps", default=None,
+                   help=f"training steps per rung, comma-separated (default {default_steps()})")
+    p.add_argument("--lr", default=None, help="learning rate per rung, comma-separated")
+    p.add_argument("--max-seconds", default=None,
+                   help="time cap per rung, comma-separated: steps are cut to what fits (timed first)")
+    p.add_argument("--batch-size", type=int, default=None)
+    p.add_argument("--workers", type=int, default=2, choices=(1, 2), help="self-play processes (1 or 2)")
+    p.add_argument("--loader-workers", type=int, default=0,
+                   help="DataLoader processes that tokenize batches (several on a GPU machine)")
+    p.add_argument("--no-mirror", action="store_true", help="no colour-mirrored copies of training positions")
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--threads", type=int, default=1, help="torch threads (1 on a shared machine)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--smoke", action="store_true", help="a seconds-long run for tests (tiny everything)")
+    args = p.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    rungs = parse_sizes(args.sizes, args.steps)
+    rungs = per_rung(args.lr, rungs, "lr", float)
+    rungs = per_rung(args.max_seconds, rungs, "max_seconds", float)
+    if args.batch_size:
+        rungs = [replace(r, batch_size=args.batch_size) for r in rungs]
+    if args.positions:
+        from .selfplay import SelfPlayConfig, read_positions
+
+        rows = read_positions(args.positions)
+        recipe = {"selfplay": asdict(SelfPlayConfig(seed=args.seed)), "engine": "stockfish",
+                  "pretrain_games": game_ranges(r["game"] for r in rows), "val_games": "game % 20 == 0",
+                  "positions_files": [Path(f).name for f in args.positions], "seed": args.seed}
+        summary = pretrain_ladder(rungs, rows, args.out, recipe, device=args.device, smoke=args.smoke,
+                                  loader_workers=args.loader_workers, mirror=not args.no_mirror)
+    else:
+        summary = build_ladder(rungs, games=args.games, out=args.out, work=args.work, workers=args.workers,
+                               device=args.device, seed=args.seed, smoke=args.smoke,
+                               loader_workers=args.loader_workers, mirror=not args.no_mirror)
+    print(json.dumps(summary, indent=2))
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

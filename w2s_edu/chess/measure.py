@@ -18,7 +18,8 @@ import numpy as np
 import torch
 
 from .evaluate import MIN_GAP, chess_config, evaluate_rungs, ladder_gap
-from .ladder import CHESS_LADDER, LADDER_FILE
+from ..models.registry import CHESS_LADDER
+from .evaluate import LADDER_FILE
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,7 +46,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"gap {weak} -> {strong}: {gap:+.3f} (needs >= {MIN_GAP}): {verdict}")
     if args.bootstrap:
         from ..experiment.bootstrap import format_bootstrap, run_bootstrap
-        from ..tasks.chess.task import multiple_choice_accuracy, split_by_group
+        from ..tasks.chess.task import multiple_choice_accuracy
+        from ..tasks.splits import split_by_group
         from ..tasks.registry import get_task
 
         ds = get_task(cfg.task, seed=cfg.task_seed)

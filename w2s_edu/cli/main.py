@@ -10,68 +10,24 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import os
 import sys
-import typing
 import warnings
 
-from ..config import MODES, PRESETS, W2SConfig
-
-
-def _parse_set(items: list[str]) -> dict:
-    """``key=value`` strings -> typed overrides, checked against the W2SConfig fields."""
-    hints = typing.get_type_hints(W2SConfig)
-    fields = {f.name for f in dataclasses.fields(W2SConfig)}
-    out = {}
-    for item in items:
-        key, sep, raw = item.partition("=")
-        if not sep or key not in fields:
-            raise ValueError(f"--set expects key=value with key one of: {', '.join(sorted(fields))}; got {item!r}.")
-        hint = str(hints[key])
-        if raw.lower() == "none" and "None" in hint:
-            out[key] = None
-        elif "list" in hint:
-            out[key] = [int(v) for v in raw.split(",")] if "int" in hint else raw.split(",")
-        elif "bool" in hint:
-            out[key] = raw.lower() in ("1", "true", "yes")
-        elif "int" in hint:
-            out[key] = int(raw)
-        elif "float" in hint:
-            out[key] = float(raw)
-        else:
-            out[key] = raw
-    return out
-
-
-def _add_experiment_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--preset", default="default", choices=sorted(PRESETS), help="starting config")
-    p.add_argument("--quick", action="store_true", help="the 'quick' preset: probes, one seed, < 1 minute")
-    p.add_argument("--task", help="task name (see `w2s-edu tasks`) or hf:<dataset id or folder>")
-    p.add_argument("--loss", help="comma-separated losses: xent, logconf, product")
-    p.add_argument("--seeds", type=int, help="number of seeds (0..N-1)")
-    p.add_argument("--mode", choices=MODES, help="how the strong model trains (the weak model: --set weak_mode=...)")
-    p.add_argument("--device", help="cuda, mps or cpu (default: the best available)")
-    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="any W2SConfig field")
-    p.add_argument("--out", default="w2s-runs", help="output folder (default: ./w2s-runs)")
-
-
-def _config(args, **extra) -> W2SConfig:
-    overrides = {"task": args.task, "losses": args.loss, "seeds": args.seeds, "mode": args.mode,
-                 "device": args.device, **extra, **_parse_set(args.set)}
-    return W2SConfig.from_preset("quick" if args.quick else args.preset, **overrides)
+from .args import add_experiment_args, config_from_args
 
 
 def cmd_run(args) -> int:
     from ..experiment.pipeline import run_w2s
     from ..experiment.results import check_out_dir
+    from ..report.plots import save_result
 
-    cfg = _config(args, weak=args.weak, strong=args.strong)
+    cfg = config_from_args(args, weak=args.weak, strong=args.strong)
     out = check_out_dir(args.out)  # fail before hours of training, not after
     print(f"Running {cfg.task}: {cfg.weak} ({cfg.weak_mode or cfg.mode}) supervises {cfg.strong} ({cfg.mode}), "
           f"losses {', '.join(cfg.losses)}, seeds {cfg.seeds}", flush=True)
     result = run_w2s(cfg)
-    path = result.save(out)
+    path = save_result(result, out)
     print(result.table())
     print(f"\nwrote {path} and {out / 'results.png'}")
     return 0
@@ -83,7 +39,7 @@ def cmd_sweep(args) -> int:
     from ..report.plots import plot_accuracy_vs_size, plot_pgr_heatmap, save_figure
     from ..experiment.results import check_out_dir
 
-    cfg = _config(args)
+    cfg = config_from_args(args)
     out = check_out_dir(args.out)
     weaks, strongs = args.weak.split(","), args.strong.split(",")
     results = run_sweep(cfg, weaks, strongs)
@@ -102,8 +58,9 @@ def cmd_sweep(args) -> int:
 
 def _param_count(name: str) -> int:
     from ..models.backbones import load_backbone
+    from ..models.registry import resolve_model
 
-    model, _ = load_backbone(name)
+    model, _ = load_backbone(resolve_model(name))
     return sum(p.numel() for p in model.parameters())
 
 
@@ -111,19 +68,26 @@ def cmd_tasks(args) -> int:
     from ..tasks.registry import describe_tasks
 
     for name, desc in describe_tasks().items():
-        print(f"{name:<14} {desc}")
+        print(f"{name:<28} {desc}")
     print("\nAny Hugging Face dataset or saved folder: --task hf:<id or path> (columns text, label).")
     return 0
 
 
-def cmd_models(args) -> int:
-    from ..models.registry import describe
-    from ..models.backbones import list_models
+def cmd_losses(args) -> int:
+    from ..losses import describe_losses
 
-    for name, desc in list_models().items():
+    print(describe_losses())
+    print("\nSet an option with --set FIELD=VALUE (e.g. --set aux_coef=0.5); choose losses with --loss xent,logconf.")
+    return 0
+
+
+def cmd_models(args) -> int:
+    from ..models.registry import describe, list_models
+
+    for name, desc in list_models(shipped_only=True).items():
         print(f"{name:<12} {desc}")
-    print("\nNamed ladders (--weak/--strong take the short names; params: the backbone, without LM head; "
-          "lr: a starting point for batch 32, see w2s_edu/ladders.py for sources):\n")
+    print("\nEvery registered model (--weak/--strong take the short names; params: the backbone, without LM head; "
+          "lr: a starting point for batch 32, see w2s_edu/models/registry.py for sources):\n")
     print(describe())
     print("\nAny Hugging Face hub id (e.g. gpt2, EleutherAI/pythia-70m, Qwen/Qwen2.5-0.5B) or a folder "
           "written by save_pretrained also works.")
@@ -141,17 +105,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="w2s-edu", description="Weak-to-strong generalization experiments.")
     sub = parser.add_subparsers(dest="command")
     run = sub.add_parser("run", help="one experiment (no options: the embedded offline default)")
-    _add_experiment_args(run)
+    add_experiment_args(run)
     run.add_argument("--weak", help="weak supervisor model (minilm-l1..l6, hub id or folder)")
     run.add_argument("--strong", help="strong student model")
     run.set_defaults(func=cmd_run)
     sweep = sub.add_parser("sweep", help="every weak x strong pair; PGR heatmap and size plot")
-    _add_experiment_args(sweep)
+    add_experiment_args(sweep)
     sweep.add_argument("--weak", default="minilm-l1,minilm-l2,minilm-l3", help="comma-separated weak models")
     sweep.add_argument("--strong", default="minilm-l4,minilm-l5,minilm-l6", help="comma-separated strong models")
     sweep.set_defaults(func=cmd_sweep)
-    for name, func, text in (("tasks", cmd_tasks, "list the offline tasks"),
-                             ("models", cmd_models, "list the offline ladder and the named hub ladders"),
+    for name, func, text in (("tasks", cmd_tasks, "list the tasks"),
+                             ("models", cmd_models, "list the shipped models and the named hub ladders"),
+                             ("losses", cmd_losses, "list the losses and their options"),
                              ("doctor", cmd_doctor, "check this machine: torch, device, models, hub")):
         sub.add_parser(name, help=text).set_defaults(func=func)
     from ..devtools import render_solutions  # argparse only; nbconvert is imported when it renders
@@ -167,7 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _cmd_chess_pretrain(args) -> int:
-    from ..chess.pretrain import main as chess_pretrain_main
+    from ..chess.build import main as chess_pretrain_main
 
     return chess_pretrain_main(args.rest)
 

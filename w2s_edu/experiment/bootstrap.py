@@ -15,7 +15,7 @@ How the data are used (per seed, splits as in :mod:`w2s_edu.experiment.pipeline`
   so the two final students see the same examples and differ only in who labelled them;
 * ``test`` scores everyone. PGR uses the weak model and the ceiling of the strongest rung.
 
-Every training run goes through :func:`w2s_edu.experiment.pipeline.train_and_predict`, so it is cached on disk
+Every training run goes through :func:`w2s_edu.experiment.roles.train_and_predict`, so it is cached on disk
 like the pipeline's runs (a rerun, or a pipeline run with the same pieces, reuses them).
 """
 
@@ -25,17 +25,14 @@ import time
 from typing import Callable
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from ..config import W2SConfig
-from .metrics import accuracy, pgr, summarize
-from .pipeline import ModelRole, train_and_predict
-from ..tasks.splits import split_task
+from ..losses import one_hot
 from ..tasks.registry import get_task
-
-
-def _one_hot(labels: np.ndarray) -> np.ndarray:
-    return np.eye(2, dtype=np.float32)[labels]
+from ..train.executor import LocalExecutor
+from .metrics import accuracy, pgr, summarize
+from .roles import ModelRole, train_and_predict
+from .seeds import SeedSplits, Stages, prepare_seeds, seed_loop
 
 
 def chunk_rows(rows: np.ndarray, n_chunks: int) -> list[np.ndarray]:
@@ -47,12 +44,13 @@ def chunk_rows(rows: np.ndarray, n_chunks: int) -> list[np.ndarray]:
 
 
 def run_bootstrap(config: W2SConfig, chain: list[str], splitter: Callable | None = None,
-                  extra_metrics: Callable | None = None, keep_predictions: bool = False) -> dict:
+                  extra_metrics: Callable | None = None, keep_predictions: bool = False,
+                  executor: LocalExecutor | None = None) -> dict:
     """Run the chain ``weak -> chain[1] -> ... -> chain[-1]`` and the direct ``weak -> chain[-1]``.
 
     ``config.weak``/``config.strong`` are ignored (the chain names the models); the weak model trains
     in ``config.weak_mode``, every later rung in ``config.mode``. ``splitter`` replaces
-    :func:`w2s_edu.tasks.splits.split_task` (same signature), e.g. a split that keeps groups together.
+    :func:`w2s_edu.tasks.splits.split_task` (same signature), e.g. :func:`w2s_edu.tasks.splits.split_by_group`.
     ``extra_metrics(probs, test_rows)`` adds numbers per model (e.g. multiple-choice accuracy).
     ``keep_predictions`` adds each model's test probabilities and the test rows' dataset indices
     (``test_idx``) to every seed's entry, to look at individual examples.
@@ -63,67 +61,59 @@ def run_bootstrap(config: W2SConfig, chain: list[str], splitter: Callable | None
                          f"got {chain}. With 2 models it is the ordinary weak-to-strong run (run_w2s).")
     cfg = config
     start = time.time()
-    splitter = splitter or split_task
     ds = get_task(cfg.task, seed=cfg.task_seed, text_column=cfg.text_column, label_column=cfg.label_column)
-    labels = np.asarray(ds["label"])
-    splits = {s: splitter(ds, cfg.n_train_weak, cfg.n_train_strong, cfg.n_test, seed=s) for s in cfg.seeds}
-    needed = np.unique(np.concatenate([np.asarray(sp[n]["idx"]) for sp in splits.values() for n in sp]))
-    texts = list(ds.select(needed)["text"])
-    position = {int(i): p for p, i in enumerate(needed)}
+    data = prepare_seeds(ds, cfg, splitter)
     roles = [ModelRole(chain[0], cfg.weak_mode or cfg.mode, cfg)] + [ModelRole(m, cfg.mode, cfg) for m in chain[1:]]
     inputs = {}
     for role in roles:
         key = (role.name, role.mode)
         if key not in inputs:
-            inputs[key] = role.inputs(texts)
+            inputs[key] = role.inputs(data.texts)
 
-    per_seed = []
-    steps = len(cfg.seeds) * (len(chain) + 2)
-    with tqdm(total=steps, desc="bootstrapping", unit="model", disable=not cfg.show_progress) as bar:
-        for seed in cfg.seeds:
-            sp = splits[seed]
-            idx = {name: np.asarray(sp[name]["idx"]) for name in sp}
-            rows = {name: np.asarray([position[int(i)] for i in v]) for name, v in idx.items()}
-            y = {name: labels[v] for name, v in idx.items()}
-            chunks = chunk_rows(np.arange(len(rows["train_strong"])), len(chain) - 1)
-            for k, c in enumerate(chunks):
-                rows[f"chunk{k}"] = rows["train_strong"][c]
-            last = f"chunk{len(chunks) - 1}"
-            names = tuple(f"chunk{k}" for k in range(len(chunks)))
+    def one_seed(s: SeedSplits, stages: Stages) -> dict:
+        rows, y = dict(s.rows), s.y
+        chunks = chunk_rows(np.arange(len(rows["train_strong"])), len(chain) - 1)
+        for k, c in enumerate(chunks):
+            rows[f"chunk{k}"] = rows["train_strong"][c]
+        last = f"chunk{len(chunks) - 1}"
+        names = tuple(f"chunk{k}" for k in range(len(chunks)))
 
-            def fit(role, split, targets, labels_from, desc, predict_on=("test",)):
-                out = train_and_predict(role, inputs[(role.name, role.mode)], rows, split, targets, "xent", seed,
-                                        labels_from, f"seed {seed} {desc}", predict_on)
-                bar.update()
-                return out
+        def fit(role, split, targets, labels_from, desc, predict_on=("test",)):
+            stages.start(f"seed {s.seed}: {desc}")
+            out = train_and_predict(role, inputs[(role.name, role.mode)], rows, split, targets, "xent", s.seed,
+                                    labels_from, f"seed {s.seed} {desc}", predict_on, executor=executor)
+            stages.done()
+            return out
 
-            weak = fit(roles[0], "train_weak", _one_hot(y["train_weak"]), "ground_truth", f"weak {chain[0]}",
-                       ("test",) + names)
-            ceiling = fit(roles[-1], "train_weak", _one_hot(y["train_weak"]), "ground_truth", f"ceiling {chain[-1]}")
-            teacher, chain_accs = weak, []
-            for k, role in enumerate(roles[1:]):
-                split = f"chunk{k}"
-                later = tuple(f"chunk{j}" for j in range(k + 1, len(chunks)))
-                teacher = fit(role, split, teacher[split], teacher["key"], f"chain step {k + 1}: {role.name}",
-                              ("test",) + later)
-                chain_accs.append(accuracy(teacher["test"], y["test"]))
-            direct = fit(roles[-1], last, weak[last], weak["key"], f"direct {chain[0]} -> {chain[-1]}")
-            acc = {"weak": accuracy(weak["test"], y["test"]), "ceiling": accuracy(ceiling["test"], y["test"]),
-                   "direct": accuracy(direct["test"], y["test"]), "bootstrap": chain_accs[-1], "chain": chain_accs}
-            out = {"seed": seed, **acc,
-                   "pgr_direct": pgr(acc["weak"], acc["direct"], acc["ceiling"]),
-                   "pgr_bootstrap": pgr(acc["weak"], acc["bootstrap"], acc["ceiling"]),
-                   "chunk_sizes": [len(c) for c in chunks]}
-            if extra_metrics is not None:
-                test_rows = np.asarray(idx["test"])
-                out["extra"] = {name: extra_metrics(p["test"], test_rows)
-                                for name, p in (("weak", weak), ("ceiling", ceiling), ("direct", direct),
-                                                ("bootstrap", teacher))}
-            if keep_predictions:
-                out["test_idx"] = np.asarray(idx["test"])
-                out["test_probs"] = {"weak": weak["test"], "ceiling": ceiling["test"], "direct": direct["test"],
-                                     "bootstrap": teacher["test"]}
-            per_seed.append(out)
+        weak = fit(roles[0], "train_weak", one_hot(y["train_weak"]), "ground_truth", f"weak {chain[0]}",
+                   ("test",) + names)
+        ceiling = fit(roles[-1], "train_weak", one_hot(y["train_weak"]), "ground_truth", f"ceiling {chain[-1]}")
+        teacher, chain_accs = weak, []
+        for k, role in enumerate(roles[1:]):
+            split = f"chunk{k}"
+            later = tuple(f"chunk{j}" for j in range(k + 1, len(chunks)))
+            teacher = fit(role, split, teacher[split], teacher["key"], f"chain step {k + 1}: {role.name}",
+                          ("test",) + later)
+            chain_accs.append(accuracy(teacher["test"], y["test"]))
+        direct = fit(roles[-1], last, weak[last], weak["key"], f"direct {chain[0]} -> {chain[-1]}")
+        acc = {"weak": accuracy(weak["test"], y["test"]), "ceiling": accuracy(ceiling["test"], y["test"]),
+               "direct": accuracy(direct["test"], y["test"]), "bootstrap": chain_accs[-1], "chain": chain_accs}
+        out = {"seed": s.seed, **acc,
+               "pgr_direct": pgr(acc["weak"], acc["direct"], acc["ceiling"]),
+               "pgr_bootstrap": pgr(acc["weak"], acc["bootstrap"], acc["ceiling"]),
+               "chunk_sizes": [len(c) for c in chunks]}
+        if extra_metrics is not None:
+            test_rows = np.asarray(s.idx["test"])
+            out["extra"] = {name: extra_metrics(p["test"], test_rows)
+                            for name, p in (("weak", weak), ("ceiling", ceiling), ("direct", direct),
+                                            ("bootstrap", teacher))}
+        if keep_predictions:
+            out["test_idx"] = np.asarray(s.idx["test"])
+            out["test_probs"] = {"weak": weak["test"], "ceiling": ceiling["test"], "direct": direct["test"],
+                                 "bootstrap": teacher["test"]}
+        return out
+
+    per_seed = seed_loop(cfg, data, one_seed, len(chain) + 2, "bootstrapping")
     summary = {k: summarize([p[k] for p in per_seed]) for k in
                ("weak", "ceiling", "direct", "bootstrap", "pgr_direct", "pgr_bootstrap")}
     return {"chain": list(chain), "config": cfg.to_dict(), "per_seed": per_seed, "summary": summary,

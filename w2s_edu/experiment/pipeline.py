@@ -1,6 +1,6 @@
 """The weak-to-strong pipeline: weak model -> weak labels -> strong student, beside the ceiling.
 
-For each seed:
+For each seed (:func:`w2s_edu.experiment.seeds.seed_loop`):
 
 1. split the task into ``train_weak``, ``train_strong`` and ``test`` (disjoint, balanced);
 2. train the **weak** supervisor on ``train_weak`` ground truth;
@@ -9,266 +9,87 @@ For each seed:
 5. train the **strong student** on the weak labels, once per loss (xent, logconf, product);
 6. measure everything on ``test``: accuracies, PGR, agreement with the supervisor.
 
-Every trained model's predictions are cached on disk under a key built from everything that
-determined them (model, mode, hyperparameters, seed, the exact training examples, where the labels
-came from), written atomically. A rerun resumes where an interrupted one stopped, and a sweep over
-many weak x strong pairs trains each weak model once.
+Every trained model is cached on disk (:func:`w2s_edu.experiment.roles.train_and_predict`): a rerun
+resumes where an interrupted one stopped, and a sweep trains each weak model once.
+:func:`run_roles` is steps 2-6 for any pair of roles; :mod:`w2s_edu.experiment.reward` runs it on pairs.
 """
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
-import dataclasses
 import time
 import warnings
 from typing import Callable
 
 import numpy as np
-import torch
-from tqdm.auto import tqdm
 
-from .. import cache
 from ..config import W2SConfig
-from ..models.features import Inputs, frozen_inputs
-from .metrics import PGRUndefinedWarning, accuracy, agreement_by_supervisor, auroc, bootstrap_pgr_ci, pgr
-from ..models.backbones import (
-    LinearProbe,
-    TopLayersClassifier,
-    TransformerClassifier,
-    apply_lora,
-    can_cache_trunk,
-    enable_gradient_checkpointing,
-    fresh_backbone,
-    load_backbone,
-    resolve_model,
-    transformer_layers,
-    weights_key,
-)
-from .results import W2SResult
-from ..tasks.splits import split_task
+from ..losses import one_hot
 from ..tasks.registry import get_task
-from ..train.loop import TrainConfig, pick_device, predict_proba, resolve_precision, train_classifier
-
-HALF_DTYPES = {"bf16": "bfloat16", "fp16": "float16"}
-
-
-class LocalExecutor:
-    """How :func:`train_and_predict` trains, predicts and shares cached results: here, in this one
-    process. :mod:`w2s_edu.train.distributed` swaps in one for several processes (:func:`executor`)."""
-
-    def train(self, model, inputs: Inputs, targets, cfg: TrainConfig, **kwargs) -> dict:
-        return train_classifier(model, inputs, targets, cfg, **kwargs)
-
-    def predict(self, model, inputs: Inputs, cfg: TrainConfig) -> np.ndarray:
-        return predict_proba(model, inputs, device=cfg.device, precision=cfg.precision)
-
-    def cached(self, path) -> bool:
-        return path.exists()
-
-    def write(self, path, write: Callable[[str], None]) -> None:
-        cache.atomic_write(path, write)
+from ..train.executor import LocalExecutor
+from .metrics import PGRUndefinedWarning, accuracy, agreement_by_supervisor, auroc, bootstrap_pgr_ci, pgr
+from .results import W2SResult
+from .roles import ModelRole, train_and_predict, validation_labels
+from .seeds import ExperimentData, SeedSplits, Stages, prepare_seeds, seed_loop
 
 
-_EXECUTOR: contextvars.ContextVar = contextvars.ContextVar("w2s_executor", default=LocalExecutor())
-
-
-@contextlib.contextmanager
-def executor(ex):
-    """Run the pipeline's training through ``ex`` inside the ``with`` block."""
-    token = _EXECUTOR.set(ex)
-    try:
-        yield ex
-    finally:
-        _EXECUTOR.reset(token)
-
-
-class ModelRole:
-    """One (model, mode) pair: knows its input kind, builds fresh classifiers, encodes texts."""
-
-    def __init__(self, name: str, mode: str, cfg: W2SConfig):
-        self.name, self.mode, self.cfg = name, mode, cfg
-        self.spec = resolve_model(name)
-        device = pick_device(cfg.device)
-        self.precision = resolve_precision(cfg.precision, device)
-        self.lora = mode == "finetune" and cfg.lora_r is not None
-        if self.precision in HALF_DTYPES and device.startswith("cuda") and (mode == "probe" or self.lora):
-            # frozen weights need no fp32 master copy: half the memory (w2s_edu.scale.memory)
-            self.spec = dataclasses.replace(self.spec, dtype=HALF_DTYPES[self.precision])
-        backbone, _ = load_backbone(self.spec)
-        self.hidden_size = backbone.config.hidden_size
-        # train_layers=k: the top k blocks train (at most all of them; the embeddings stay frozen);
-        # None: everything trains. BERT-style encoders run their frozen part once (cached).
-        depth = len(transformer_layers(backbone))
-        k = None if cfg.train_layers is None or mode == "probe" or self.lora else min(cfg.train_layers, depth)
-        if mode == "probe":
-            self.kind = "features"
-        elif k is not None and can_cache_trunk(backbone):
-            self.kind = "hidden"
-        else:
-            self.kind = "tokens"
-        self.train_layers = k
-
-    def key(self) -> dict:
-        key = {"model": weights_key(self.spec), "layers": self.spec.num_layers, "mode": self.mode,
-               "train_layers": self.train_layers, "max_length": self.cfg.max_length}
-        if self.spec.dtype:  # only when set, so that runs cached before these options keep their keys
-            key["dtype"] = self.spec.dtype
-        if self.lora:
-            c = self.cfg
-            key["lora"] = [c.lora_r, c.lora_alpha, c.lora_dropout, c.lora_target_modules]
-        return key
-
-    def inputs(self, texts: list[str]) -> Inputs:
-        return frozen_inputs(self.spec, texts, kind=self.kind, train_layers=self.train_layers,
-                             max_length=self.cfg.max_length, device=pick_device(self.cfg.device))
-
-    def new_classifier(self, seed: int):
-        torch.manual_seed(seed)
-        if self.kind == "features":
-            return LinearProbe(self.hidden_size)
-        backbone, _ = load_backbone(self.spec)
-        c = self.cfg
-        if self.kind == "hidden":
-            return TopLayersClassifier(backbone, self.train_layers, gradient_checkpointing=c.gradient_checkpointing)
-        backbone = fresh_backbone(self.spec)[0]
-        if c.gradient_checkpointing:
-            enable_gradient_checkpointing(backbone)
-        if self.lora:
-            backbone = apply_lora(backbone, c.lora_r, c.lora_alpha, c.lora_dropout, c.lora_target_modules)
-        return TransformerClassifier(backbone, self.train_layers)
-
-    def train_config(self, loss: str, seed: int, validate: bool = False) -> TrainConfig:
-        c = self.cfg
-        if validate:
-            return self.train_config(loss, seed).replace(eval_every=c.eval_every, patience=c.patience)
-        if self.mode == "probe":
-            return TrainConfig(epochs=c.probe_epochs, lr=c.probe_lr, batch_size=c.probe_batch_size,
-                               weight_decay=c.probe_weight_decay, loss=loss,
-                               loss_kwargs=c.loss_kwargs[loss], seed=seed, device=c.device, precision=self.precision)
-        return TrainConfig(epochs=c.epochs, lr=c.lr, batch_size=c.batch_size,
-                           micro_batch_size=c.micro_batch_size, loss=loss,
-                           loss_kwargs=c.loss_kwargs[loss], seed=seed, device=c.device, precision=self.precision)
-
-
-def validation_labels(cfg: W2SConfig, weak: dict, y: dict) -> tuple | None:
-    """The students' validation slice as ``train_and_predict`` takes it: ``("val", labels, source)``
-    with the weak model's labels or ground truth (``cfg.val_labels``), or None without ``val_size``."""
-    if not cfg.val_size:
-        return None
-    if cfg.val_labels == "weak":
-        return ("val", weak["val"].argmax(1), weak["key"])
-    return ("val", y["val"], "ground_truth")
-
-
-def train_and_predict(role: ModelRole, inputs: Inputs, rows: dict[str, np.ndarray], train_split: str,
-                      targets: np.ndarray, loss: str, seed: int, labels_from: str, desc: str,
-                      predict_on: tuple[str, ...] = ("test",), val: tuple | None = None) -> dict:
-    """Train a classifier of ``role`` on ``rows[train_split]`` against ``targets`` and return its
-    class probabilities on each split of ``predict_on`` (a dict), from the cache when present.
-
-    ``val=(split, labels, labels_from)`` evaluates on ``rows[split]`` during training (early stopping
-    when the config sets ``patience``); the returned ``eval_step``/``eval_acc`` are its curve."""
-    tcfg = role.train_config(loss, seed, validate=val is not None)
-    train_key = tcfg.to_dict() | {"device": None}
-    if train_key["precision"] == "fp32":  # the runs cached before precision existed were fp32: same keys
-        del train_key["precision"]
-    ex = _EXECUTOR.get()
-    key = cache.stable_hash({
-        "role": role.key(), "train": train_key, "seed": seed,
-        "train_rows": cache.stable_hash(rows[train_split].tolist()), "labels_from": labels_from,
-        "eval_rows": {k: cache.stable_hash(rows[k].tolist()) for k in predict_on},
-        "val": None if val is None else [cache.stable_hash(rows[val[0]].tolist()), val[2]], "v": 1,
-        "texts": getattr(inputs, "fingerprint", None),  # rows are positions: which texts they point into
-    })
-    path = cache.cache_dir("runs") / f"{key}.npz"
-    if ex.cached(path):
-        with np.load(path) as saved:
-            return {"key": key, **{k: saved[k] for k in saved.files}}
-    model = role.new_classifier(seed)
-    val_data = None if val is None else (inputs.subset(rows[val[0]]), val[1])
-    history = ex.train(model, inputs.subset(rows[train_split]), targets, tcfg, val=val_data, desc=desc,
-                       show_progress=role.cfg.show_progress)
-    out = {split: ex.predict(model, inputs.subset(rows[split]), tcfg) for split in predict_on}
-    out["loss_curve"] = np.asarray(history["loss"], dtype=np.float32)
-    out["eval_step"] = np.asarray(history["eval_step"], dtype=np.int64)
-    out["eval_acc"] = np.asarray(history["eval_acc"], dtype=np.float32)
-    ex.write(path, lambda tmp: np.savez(open(tmp, "wb"), **out))
-    return {"key": key, **out}
-
-
-def _one_hot(labels: np.ndarray) -> np.ndarray:
-    return np.eye(2, dtype=np.float32)[labels]
-
-
-def run_w2s(config: W2SConfig | None = None, progress: Callable[[int, int, str], None] | None = None,
-            **overrides) -> W2SResult:
+def run_w2s(config: W2SConfig | None = None, progress: Callable[[int, int, str], None] | None = None, *,
+            executor: LocalExecutor | None = None, **overrides) -> W2SResult:
     """Run the whole experiment for every seed and loss; returns a :class:`W2SResult`.
 
     ``progress(done, total, what)``, if given, is called before each model trains and once at the end
-    (the experiment panel drives its progress bar with it; the tqdm bar runs either way)."""
+    (the experiment panel drives its progress bar with it; the tqdm bar runs either way).
+    ``executor`` trains and caches the models (default: this process; see
+    :class:`w2s_edu.train.distributed.AccelerateExecutor` for several)."""
     cfg = (config or W2SConfig()).replace(**overrides) if overrides else (config or W2SConfig())
     start = time.time()
     ds = get_task(cfg.task, seed=cfg.task_seed, text_column=cfg.text_column, label_column=cfg.label_column)
-    splits = {s: split_task(ds, cfg.n_train_weak, cfg.n_train_strong, cfg.n_test, seed=s) for s in cfg.seeds}
-    labels = np.asarray(ds["label"])
-    needed = np.unique(np.concatenate([np.asarray(sp[n]["idx"]) for sp in splits.values() for n in sp]))
-    texts = list(ds.select(needed)["text"])
-    position = {int(i): p for p, i in enumerate(needed)}
-
+    data = prepare_seeds(ds, cfg, val_size=cfg.val_size)
     weak = ModelRole(cfg.weak, cfg.weak_mode or cfg.mode, cfg)
     strong = ModelRole(cfg.strong, cfg.mode, cfg)
     if weak.key() == strong.key():
         warnings.warn("The weak and strong models are the same model in the same mode: the ceiling "
                       "cannot be above the supervisor, so PGR is undefined for this run.", PGRUndefinedWarning)
-    weak_inputs, strong_inputs = weak.inputs(texts), strong.inputs(texts)
-
-    per_seed = []
-    stages = len(cfg.seeds) * (2 + len(cfg.losses))
-    with tqdm(total=stages, desc="weak-to-strong", unit="model", disable=not cfg.show_progress) as bar:
-        done = [0]  # models trained so far (a disabled tqdm bar does not count)
-
-        def stage(what: str) -> None:
-            bar.set_postfix_str(what)
-            if progress is not None:
-                progress(done[0], stages, what)
-
-        def advance() -> None:
-            bar.update()
-            done[0] += 1
-
-        for seed in cfg.seeds:
-            sp = splits[seed]
-            idx = {name: np.asarray(sp[name]["idx"]) for name in sp}
-            if cfg.val_size:  # the student's validation examples come out of train_strong
-                idx["val"] = idx["train_strong"][-cfg.val_size:]
-                idx["train_strong"] = idx["train_strong"][:-cfg.val_size]
-            rows = {name: np.asarray([position[int(i)] for i in v]) for name, v in idx.items()}
-            y = {name: labels[v] for name, v in idx.items()}
-            tag = f"seed {seed}"
-            stage(f"{tag}: weak {cfg.weak}")
-            w = train_and_predict(weak, weak_inputs, rows, "train_weak", _one_hot(y["train_weak"]), "xent",
-                                  seed, "ground_truth", f"{tag} weak {cfg.weak}",
-                                  ("train_strong", "test") + (("val",) if cfg.val_size else ()))
-            advance()
-            stage(f"{tag}: ceiling {cfg.strong}")
-            c = train_and_predict(strong, strong_inputs, rows, "train_weak", _one_hot(y["train_weak"]), "xent",
-                                  seed, "ground_truth", f"{tag} ceiling {cfg.strong}")
-            advance()
-            val = validation_labels(cfg, w, y)
-            students = {}
-            for loss in cfg.losses:
-                stage(f"{tag}: {cfg.strong} on weak labels ({loss})")
-                students[loss] = train_and_predict(strong, strong_inputs, rows, "train_strong",
-                                                   w["train_strong"], loss, seed, w["key"],
-                                                   f"{tag} w2s {loss}", val=val)
-                advance()
-            per_seed.append(_seed_metrics(seed, y, w, c, students))
-        stage("done")
-    return _summarize(cfg, per_seed, time.time() - start)
+    inputs = (weak.inputs(data.texts), strong.inputs(data.texts))
+    per_seed = run_roles(cfg, data, (weak, strong), inputs, executor=executor, progress=progress)
+    return summarize_seeds(cfg, per_seed, time.time() - start)
 
 
-def _seed_metrics(seed: int, y: dict, weak: dict, ceiling: dict, students: dict) -> dict:
+def run_roles(cfg: W2SConfig, data: ExperimentData, roles: tuple[ModelRole, ModelRole], inputs: tuple, *,
+              executor: LocalExecutor | None = None, progress: Callable | None = None, what: str = "",
+              desc: str = "weak-to-strong") -> list[dict]:
+    """Steps 2-6 for every seed: the weak role, the strong role's ceiling and its students (one per
+    loss), on ``inputs`` (the two roles' encoded texts). Returns :func:`seed_metrics` per seed.
+    ``what`` names the models in progress lines (e.g. ``"RM "`` for reward models)."""
+    weak, strong = roles
+    weak_inputs, strong_inputs = inputs
+
+    def one_seed(s: SeedSplits, stages: Stages) -> dict:
+        tag, y = f"seed {s.seed}", s.y
+
+        def fit(role, role_inputs, split, targets, loss, labels_from, label, predict_on=("test",), val=None):
+            out = train_and_predict(role, role_inputs, s.rows, split, targets, loss, s.seed, labels_from,
+                                    f"{tag} {label}", predict_on, val=val, executor=executor)
+            stages.done()
+            return out
+
+        stages.start(f"{tag}: weak {cfg.weak}")
+        w = fit(weak, weak_inputs, "train_weak", one_hot(y["train_weak"]), "xent", "ground_truth",
+                f"weak {what}{cfg.weak}", ("train_strong", "test") + (("val",) if cfg.val_size else ()))
+        stages.start(f"{tag}: ceiling {cfg.strong}")
+        c = fit(strong, strong_inputs, "train_weak", one_hot(y["train_weak"]), "xent", "ground_truth",
+                f"ceiling {what}{cfg.strong}")
+        val = validation_labels(cfg, w, y)
+        students = {}
+        for loss in cfg.losses:
+            stages.start(f"{tag}: {cfg.strong} on weak labels ({loss})")
+            students[loss] = fit(strong, strong_inputs, "train_strong", w["train_strong"], loss, w["key"],
+                                 f"w2s {what}{loss}", val=val)
+        return seed_metrics(s.seed, y, w, c, students)
+
+    return seed_loop(cfg, data, one_seed, 2 + len(cfg.losses), desc, progress)
+
+
+def seed_metrics(seed: int, y: dict, weak: dict, ceiling: dict, students: dict) -> dict:
     test = y["test"]
     weak_pred = weak["test"].argmax(1)
     out = {
@@ -293,7 +114,7 @@ def _seed_metrics(seed: int, y: dict, weak: dict, ceiling: dict, students: dict)
     return out
 
 
-def _summarize(cfg: W2SConfig, per_seed: list[dict], seconds: float) -> W2SResult:
+def summarize_seeds(cfg: W2SConfig, per_seed: list[dict], seconds: float) -> W2SResult:
     weak = [p["weak_acc"] for p in per_seed]
     ceiling = [p["ceiling_acc"] for p in per_seed]
     w2s = {loss: [p["w2s_acc"][loss] for p in per_seed] for loss in cfg.losses}

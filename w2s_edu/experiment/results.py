@@ -1,4 +1,4 @@
-"""The result of an experiment: numbers per seed, summaries, a table, JSON, and a plot.
+"""The result of an experiment: numbers per seed, summaries, a table and JSON (plots: :mod:`w2s_edu.report`).
 
 ``results.json`` is a stable format that other tools read. It holds at least: ``config``, ``seeds``,
 ``weak_acc`` (a list, one per seed), ``ceiling_acc`` (list), ``w2s_acc`` (loss -> list), ``pgr``
@@ -62,14 +62,11 @@ class W2SResult:
     def to_dict(self) -> dict:
         return _json_safe(asdict(self))
 
-    def save(self, out_dir: str | Path, plot: bool = True) -> Path:
-        """Write ``results.json`` (and ``results.png``) into ``out_dir``; returns the JSON path."""
+    def save(self, out_dir: str | Path) -> Path:
+        """Write ``results.json`` into ``out_dir``; returns its path (:func:`w2s_edu.report.save_result`
+        writes the plot beside it)."""
         out = check_out_dir(out_dir)
         cache.write_json(out / "results.json", self.to_dict())
-        if plot:
-            from ..report.plots import plot_result, save_figure
-
-            save_figure(plot_result(self), out / "results.png")
         return out / "results.json"
 
     @classmethod
@@ -77,11 +74,6 @@ class W2SResult:
         path = Path(path)
         data = cache.read_json(path / "results.json" if path.is_dir() else path)
         return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
-
-    def plot(self, ax=None):
-        from ..report.plots import plot_result
-
-        return plot_result(self, ax=ax)
 
 
 def check_out_dir(out_dir: str | Path) -> Path:

@@ -6,11 +6,12 @@ model: P(A better than B) = sigmoid(r(A) - r(B)). Scoring single replies as "goo
 leaves every model near chance, because whether a reply is good depends on what it competes with.
 
 Here a pair is shown in a random (seeded) order as replies A and B; its label is 1 when A is the
-chosen one. :class:`BradleyTerryModel` wraps any classifier of :mod:`w2s_edu.models.backbones` built with one
-output (the score) and returns the two logits ``[0, r(A) - r(B)]``: a softmax over them is exactly
-``[1 - P, P]`` with ``P = sigmoid(r(A) - r(B))``. So the losses of :mod:`w2s_edu.losses` (xent,
-logconf, product), the training loop and the metrics work unchanged, and swapping A and B turns P
-into 1 - P exactly. :class:`PairInputs` gives the training loop the ``subset``/``batch`` interface
+chosen one. :class:`w2s_edu.models.pairs.BradleyTerryModel` wraps any classifier of
+:mod:`w2s_edu.models.classifiers` built with one output (the score) and returns the two logits
+``[0, r(A) - r(B)]``: a softmax over them is exactly ``[1 - P, P]`` with ``P = sigmoid(r(A) - r(B))``.
+So the losses of :mod:`w2s_edu.losses` (xent, logconf, product), the training loop and the metrics
+work unchanged, and swapping A and B turns P into 1 - P exactly.
+:class:`w2s_edu.models.pairs.PairInputs` gives the training loop the ``subset``/``batch`` interface
 of :class:`w2s_edu.models.features.Inputs` over pairs of encoded texts, each text encoded once.
 
 :func:`run_reward_w2s` is the weak-to-strong experiment on pairs: a weak reward model trained on
@@ -23,8 +24,10 @@ wrong category (drawn as often as each category is right, so the category alone 
 
 What the scorer reads: the last human turn and the reply ("Human: ...\\n\\nAssistant: ..."), not
 the whole conversation, so that the reply survives a short ``max_length``; raise ``max_length``
-and write your own ``reward_text`` for long contexts.
+and write your own :func:`w2s_edu.tasks.pairs.reward_text` for long contexts. The pair data live in
+:mod:`w2s_edu.tasks.pairs`; the seed loop is the pipeline's (:func:`w2s_edu.experiment.pipeline.run_roles`).
 """
+
 from __future__ import annotations
 
 import time
@@ -32,21 +35,21 @@ import warnings
 
 import datasets
 import numpy as np
-import torch
-from tqdm.auto import tqdm
 
 from .. import cache
 from ..config import W2SConfig
-from ..models.backbones import LinearProbe, TopLayersClassifier, TransformerClassifier, fresh_backbone, load_backbone
 from ..models.pairs import BradleyTerryModel, PairInputs
 from ..tasks.pairs import load_reward_pairs, order_pairs, reward_text
-from ..tasks.splits import split_task
+from ..train.executor import LocalExecutor
 from .metrics import PGRUndefinedWarning
-from .pipeline import ModelRole, _one_hot, _seed_metrics, _summarize, train_and_predict, validation_labels
+from .pipeline import run_roles, summarize_seeds
 from .results import W2SResult
+from .roles import ModelRole
+from .seeds import prepare_seeds
+
 
 class RewardRole(ModelRole):
-    """A :class:`w2s_edu.experiment.pipeline.ModelRole` whose classifiers are Bradley-Terry reward models.
+    """A :class:`w2s_edu.experiment.roles.ModelRole` whose classifiers are Bradley-Terry reward models.
 
     ``data_key`` (a hash of the pairs and their labels) goes into the cache key, so predictions
     cached for one pair set are never reused for another with the same row positions."""
@@ -59,26 +62,17 @@ class RewardRole(ModelRole):
         return super().key() | {"objective": "bradley-terry", "data": self.data_key}
 
     def new_classifier(self, seed: int) -> BradleyTerryModel:
-        torch.manual_seed(seed)
-        if self.kind == "features":
-            scorer = LinearProbe(self.hidden_size, num_classes=1)
-        elif self.kind == "hidden":
-            scorer = TopLayersClassifier(load_backbone(self.spec)[0], self.train_layers, num_classes=1)
-        else:
-            scorer = TransformerClassifier(fresh_backbone(self.spec)[0], self.train_layers, num_classes=1)
-        return BradleyTerryModel(scorer)
+        return BradleyTerryModel(super().new_classifier(seed, num_classes=1))
 
-
-# --------------------------------------------------------------------------- the experiment
 
 def run_reward_w2s(config: W2SConfig | None = None, *, pairs: datasets.Dataset | None = None,
-                   **overrides) -> W2SResult:
-    """Weak-to-strong on pairwise preferences; returns a :class:`w2s_edu.experiment.results.W2SResult` whose
-    accuracies are *pairwise* accuracies (how often the model prefers the chosen reply).
+                   executor: LocalExecutor | None = None, **overrides) -> W2SResult:
+    """Weak-to-strong on pairwise preferences; returns a :class:`w2s_edu.experiment.results.W2SResult`
+    whose accuracies are *pairwise* accuracies (how often the model prefers the chosen reply).
 
-    Uses every field of ``config`` as :func:`w2s_edu.experiment.pipeline.run_w2s` does (models, modes, sizes,
-    seeds, losses, validation); ``config.task`` names the pairs (:func:`load_reward_pairs`, an
-    optional ``reward:`` prefix is accepted), or pass ``pairs`` (prompt/chosen/rejected columns).
+    Uses every field of ``config`` as :func:`w2s_edu.experiment.pipeline.run_w2s` does (models, modes,
+    sizes, seeds, losses, validation); ``config.task`` names the pairs (:func:`w2s_edu.tasks.pairs.load_reward_pairs`,
+    an optional ``reward:`` prefix is accepted), or pass ``pairs`` (prompt/chosen/rejected columns).
     Sizes count pairs. The pairs' A/B order is drawn with ``task_seed``; the split with each seed.
     """
     cfg = (config or W2SConfig()).replace(**overrides) if overrides else (config or W2SConfig())
@@ -91,54 +85,23 @@ def run_reward_w2s(config: W2SConfig | None = None, *, pairs: datasets.Dataset |
         raise ValueError(f"pairs lack column(s) {missing}; they need prompt, chosen and rejected")
     ds = order_pairs(pairs.select_columns(["prompt", "chosen", "rejected"]), seed=cfg.task_seed)
     cfg = cfg.replace(task=f"reward:{task}")
-    splits = {s: split_task(ds.select_columns(["text", "label"]), cfg.n_train_weak, cfg.n_train_strong,
-                            cfg.n_test, seed=s) for s in cfg.seeds}
-    labels = np.asarray(ds["label"])
-    needed = np.unique(np.concatenate([np.asarray(sp[n]["idx"]) for sp in splits.values() for n in sp]))
-    position = {int(i): p for p, i in enumerate(needed)}
-    sub = ds.select(needed)
+    data = prepare_seeds(ds.select_columns(["text", "label"]), cfg, val_size=cfg.val_size)
+    sub = ds.select(data.needed)
     a_texts = [reward_text(p, r) for p, r in zip(sub["prompt"], sub["a"])]
     b_texts = [reward_text(p, r) for p, r in zip(sub["prompt"], sub["b"])]
     texts = sorted(set(a_texts) | set(b_texts))
     where = {t: i for i, t in enumerate(texts)}
     a_pos, b_pos = [where[t] for t in a_texts], [where[t] for t in b_texts]
-    data_key = cache.stable_hash([cache.texts_hash(a_texts), cache.texts_hash(b_texts), labels[needed].tolist()])
+    labels = np.asarray(ds["label"])
+    data_key = cache.stable_hash([cache.texts_hash(a_texts), cache.texts_hash(b_texts),
+                                  labels[data.needed].tolist()])
 
     weak = RewardRole(cfg.weak, cfg.weak_mode or cfg.mode, cfg, data_key)
     strong = RewardRole(cfg.strong, cfg.mode, cfg, data_key)
     if weak.key() == strong.key():
         warnings.warn("The weak and strong reward models are the same model in the same mode: PGR is undefined.",
                       PGRUndefinedWarning)
-    weak_inputs = PairInputs(weak.inputs(texts), a_pos, b_pos)
-    strong_inputs = PairInputs(strong.inputs(texts), a_pos, b_pos)
-
-    per_seed = []
-    stages = len(cfg.seeds) * (2 + len(cfg.losses))
-    with tqdm(total=stages, desc="weak-to-strong (pairs)", unit="model", disable=not cfg.show_progress) as bar:
-        for seed in cfg.seeds:
-            sp = splits[seed]
-            idx = {name: np.asarray(sp[name]["idx"]) for name in sp}
-            if cfg.val_size:
-                idx["val"] = idx["train_strong"][-cfg.val_size:]
-                idx["train_strong"] = idx["train_strong"][:-cfg.val_size]
-            rows = {name: np.asarray([position[int(i)] for i in v]) for name, v in idx.items()}
-            y = {name: labels[v] for name, v in idx.items()}
-            tag = f"seed {seed}"
-            bar.set_postfix_str(f"{tag}: weak {cfg.weak}")
-            w = train_and_predict(weak, weak_inputs, rows, "train_weak", _one_hot(y["train_weak"]), "xent", seed,
-                                  "ground_truth", f"{tag} weak RM {cfg.weak}",
-                                  ("train_strong", "test") + (("val",) if cfg.val_size else ()))
-            bar.update()
-            bar.set_postfix_str(f"{tag}: ceiling {cfg.strong}")
-            c = train_and_predict(strong, strong_inputs, rows, "train_weak", _one_hot(y["train_weak"]), "xent",
-                                  seed, "ground_truth", f"{tag} ceiling RM {cfg.strong}")
-            bar.update()
-            val = validation_labels(cfg, w, y)
-            students = {}
-            for loss in cfg.losses:
-                bar.set_postfix_str(f"{tag}: {cfg.strong} on weak preferences ({loss})")
-                students[loss] = train_and_predict(strong, strong_inputs, rows, "train_strong", w["train_strong"],
-                                                   loss, seed, w["key"], f"{tag} w2s RM {loss}", val=val)
-                bar.update()
-            per_seed.append(_seed_metrics(seed, y, w, c, students))
-    return _summarize(cfg, per_seed, time.time() - start)
+    inputs = (PairInputs(weak.inputs(texts), a_pos, b_pos), PairInputs(strong.inputs(texts), a_pos, b_pos))
+    per_seed = run_roles(cfg, data, (weak, strong), inputs, executor=executor, what="RM ",
+                         desc="weak-to-strong (pairs)")
+    return summarize_seeds(cfg, per_seed, time.time() - start)

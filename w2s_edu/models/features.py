@@ -20,17 +20,9 @@ import torch
 from tqdm.auto import tqdm
 
 from .. import cache
-from .backbones import (
-    ModelSpec,
-    backbone_kind,
-    can_cache_trunk,
-    load_backbone,
-    pool,
-    position_ids_from_mask,
-    run_bert_layers,
-    transformer_layers,
-    weights_key,
-)
+from .registry import ModelSpec, weights_key
+from .backbones import backbone_kind, can_cache_trunk, load_backbone, run_bert_layers, transformer_layers
+from .classifiers import pool, position_ids_from_mask
 
 
 @dataclass

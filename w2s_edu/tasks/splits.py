@@ -1,4 +1,4 @@
-"""Split a task into the three disjoint, class-balanced parts of a weak-to-strong experiment.
+"""Split a task into the three disjoint parts of a weak-to-strong experiment, by row or by group.
 
 * ``train_weak``:   ground-truth labels, used to train the weak model (the
   "weak supervisor") and the strong ceiling model;
@@ -6,10 +6,13 @@
   on those weak labels;
 * ``test``:         held-out ground truth for everybody.
 
+:func:`split_task` splits by row (class-balanced parts, disjoint by text); :func:`split_by_group`
+keeps the rows of one ``group`` (a chess puzzle, a multiple-choice item) in one part;
+:func:`straddling_groups` counts the examples a row split separates from the rest of their group.
+
 Example::
 
-    from .registry import get_task
-    from .splits import split_task, describe_splits
+    from w2s_edu.tasks import describe_splits, get_task, split_task
 
     dd = split_task(get_task("cities"), n_train_weak=1000, n_train_strong=1000, n_test=500)
     print(describe_splits(dd))
@@ -107,3 +110,59 @@ def describe_splits(dd: datasets.DatasetDict) -> str:
         rate = sum(part["label"]) / n if n else float("nan")
         lines.append(f"{name:>12}: {n:6d} examples, {rate:.1%} positive")
     return "\n".join(lines)
+
+
+def split_by_group(ds: datasets.Dataset, n_train_weak: int | None, n_train_strong: int | None, n_test: int | None,
+                   seed: int = 0) -> datasets.DatasetDict:
+    """Like :func:`split_task` (same parts, an ``idx`` column), but by whole groups (rows sharing a
+    ``group`` value): no group is cut across parts, so no item (e.g. chess puzzle) is in two parts.
+
+    Groups are shuffled with ``seed`` and dealt to the parts in order until each part has at least
+    its size in rows (a part can exceed its size by less than one group; ``None`` shares the rest
+    equally). Balance comes from the groups: tasks with a ``group`` column build each group with
+    as many label-1 as label-0 rows (chess: one solution and one wrong move per puzzle).
+    """
+    sizes = (n_train_weak, n_train_strong, n_test)
+    if "group" not in ds.column_names:
+        raise ValueError(f"split_by_group needs a 'group' column; columns: {ds.column_names}. "
+                         "Use split_task for a dataset without groups.")
+    if "idx" not in ds.column_names:
+        ds = ds.add_column("idx", list(range(len(ds))))
+    members: dict = {}
+    for row, group in enumerate(ds["group"]):
+        members.setdefault(group, []).append(row)
+    groups = list(members)
+    random.Random(seed).shuffle(groups)
+    total = len(ds)
+    fixed = sum(int(n) for n in sizes if n is not None)
+    if fixed > total:
+        raise ValueError(f"asked for {fixed} rows in total but the dataset has {total} (in {len(groups)} "
+                         "groups); ask for smaller sizes.")
+    n_free = sum(n is None for n in sizes)
+    share = (total - fixed) // n_free if n_free else 0
+    parts, start = {}, 0
+    for name, n in zip(SPLIT_NAMES, sizes):
+        want = share if n is None else int(n)
+        rows = []
+        while len(rows) < want:
+            if start >= len(groups):
+                raise ValueError(f"not enough groups left for {name} ({want} rows): the dataset has "
+                                 f"{total} rows in {len(groups)} groups; ask for smaller sizes.")
+            rows.extend(members[groups[start]])
+            start += 1
+        parts[name] = ds.select(rows)
+    return datasets.DatasetDict(parts)
+
+
+def straddling_groups(parts: dict) -> dict[str, int]:
+    """How many examples of each part share a ``group`` with an example of another part.
+
+    ``parts`` maps a part name to a Dataset (or anything with a ``group`` column), e.g. the
+    DatasetDict of :func:`split_task`. Non-zero counts mean items straddle parts.
+    """
+    groups = {name: list(part["group"]) for name, part in parts.items()}
+    out = {}
+    for name, mine in groups.items():
+        others = set().union(*(set(g) for other, g in groups.items() if other != name))
+        out[name] = sum(g in others for g in mine)
+    return out

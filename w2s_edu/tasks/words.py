@@ -18,7 +18,8 @@ from importlib import resources
 
 import datasets
 
-from .registry import register_task, true_false_statements
+from .registry import register_task
+from .statements import article, true_false_statements
 
 DATA_FILE = "wordnet_categories.tsv.gz"
 
@@ -31,12 +32,8 @@ def wordnet_nouns() -> list[tuple[str, str]]:
             return sorted((row["word"], row["category"]) for row in csv.DictReader(f, delimiter="\t"))
 
 
-def _article(word: str) -> str:
-    return "An" if word[0] in "aeiou" else "A"
-
-
 @register_task("categories", "What kind of thing a noun names: 'A rutabaga is a kind of food.' (WordNet)")
 def build_categories(seed: int) -> datasets.Dataset:
     rng = random.Random(seed)
     # Wrong categories are drawn as often as each category is true: the category alone says nothing.
-    return true_false_statements(wordnet_nouns(), lambda w, c: f"{_article(w)} {w} is a kind of {c}.", rng)
+    return true_false_statements(wordnet_nouns(), lambda w, c: f"{article(w)} {w} is a kind of {c}.", rng)

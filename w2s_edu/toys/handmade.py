@@ -26,8 +26,10 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from ..losses import one_hot
 from ..models.features import Inputs, tokenize
-from ..models.backbones import backbone_kind, fresh_backbone, load_backbone, resolve_model
+from ..models.backbones import backbone_kind, fresh_backbone, load_backbone
+from ..models.registry import resolve_model
 from ..tasks.splits import split_task
 from ..tasks.registry import get_task
 
@@ -104,7 +106,7 @@ def run_by_hand(pool: Callable, classifier: Callable, train_step: Callable, weak
     split = split_task(ds, cfg.n_train_weak, cfg.n_train_strong, cfg.n_test, seed=cfg.seed)
     texts = {name: list(split[name]["text"]) for name in split}
     labels = {name: np.asarray(split[name]["label"]) for name in split}
-    one_hot = {name: np.eye(2, dtype=np.float32)[y] for name, y in labels.items()}
+    truth = {name: one_hot(y) for name, y in labels.items()}  # ground-truth targets
 
     def prepare(name: str, fresh: bool):
         spec = resolve_model(name)
@@ -125,14 +127,14 @@ def run_by_hand(pool: Callable, classifier: Callable, train_step: Callable, weak
     for p in backbone.parameters():
         p.requires_grad_(False)
     weak = classifier(backbone, pool)
-    out["loss_curves"]["weak"] = fit(weak, train_step, inputs["train_weak"], one_hot["train_weak"], cfg.weak_epochs,
+    out["loss_curves"]["weak"] = fit(weak, train_step, inputs["train_weak"], truth["train_weak"], cfg.weak_epochs,
                                      cfg.weak_lr, cfg.batch_size, cfg.seed, f"weak {cfg.weak} (probe)")
     soft = predict(weak, inputs["train_strong"])
     out["weak_labels"], out["weak_label_truth"] = soft, labels["train_strong"]
     out["weak"] = predict(weak, inputs["test"])
     del weak, backbone
     # strong ceiling (ground truth) and strong student (weak labels), each from the pretrained weights
-    for role, split_name, targets in (("ceiling", "train_weak", one_hot["train_weak"]),
+    for role, split_name, targets in (("ceiling", "train_weak", truth["train_weak"]),
                                       ("student", "train_strong", soft)):
         backbone, inputs = prepare(cfg.strong, fresh=True)
         model = classifier(backbone, pool)

@@ -3,7 +3,8 @@ results, and whether a student gains by relabelling its own data (self-training)
 
 * **Teacher strength** runs the real pipeline (:func:`w2s_edu.experiment.pipeline.run_sweep`) with one student
   and a ladder of teachers, and summarises it per teacher: accuracies, PGR with its bootstrap
-  interval. Every model is cached on disk by the pipeline and every result in memory here, so the
+  interval. Every model is cached on disk by the pipeline and every result in memory
+  (:func:`w2s_edu.experiment.memo.remembered`), so the
   widget redraws instantly for a teacher that has run once.
 * **Self-training** uses Lesson 02's synthetic world (:mod:`w2s_edu.toys.synthetic`): the student trained
   on weak labels relabels ``train_strong`` with its own predictions and a fresh student trains on
@@ -19,16 +20,15 @@ import warnings
 
 import numpy as np
 
-from .. import cache
-from . import synthetic
 from ..config import W2SConfig
+from ..experiment.memo import remembered
 from ..experiment.metrics import PGRUndefinedWarning, accuracy, pgr
-from ..experiment.pipeline import run_sweep, run_w2s
+from ..experiment.pipeline import run_w2s
 from ..ui.widgets import plot_panel
+from . import synthetic
 
 TEACHERS = tuple(f"minilm-l{k}" for k in range(1, 6))
 STUDENT = "minilm-l6"
-_RESULTS: dict[str, object] = {}  # config hash -> W2SResult, for the widget
 
 
 def lesson_config(smoke: bool) -> W2SConfig:
@@ -39,20 +39,12 @@ def lesson_config(smoke: bool) -> W2SConfig:
     return W2SConfig.from_preset("default", seeds=[0, 1])
 
 
-def _key(config: W2SConfig) -> str:
-    return cache.stable_hash(config.replace(show_progress=False).to_dict())
-
-
 def run_teacher(config: W2SConfig, teacher: str, student: str = STUDENT):
     """One teacher -> student run, from memory when it ran before in this session (else the pipeline,
     whose disk cache makes a rerun of the same config fast too)."""
-    cfg = config.replace(weak=teacher, strong=student)
-    key = _key(cfg)
-    if key not in _RESULTS:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", PGRUndefinedWarning)
-            _RESULTS[key] = run_w2s(cfg)
-    return _RESULTS[key]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PGRUndefinedWarning)
+        return remembered(config.replace(weak=teacher, strong=student), run_w2s)[0]
 
 
 def teacher_sweep(config: W2SConfig, teachers=TEACHERS, student: str = STUDENT) -> dict:
@@ -60,10 +52,7 @@ def teacher_sweep(config: W2SConfig, teachers=TEACHERS, student: str = STUDENT) 
     teachers = list(teachers)
     if not teachers:
         raise ValueError("teacher_sweep needs at least one teacher, e.g. teachers=['minilm-l1', 'minilm-l2'].")
-    results = run_sweep(config, teachers, [student])
-    for (teacher, strong), result in results.items():
-        _RESULTS[_key(config.replace(weak=teacher, strong=strong))] = result
-    return {teacher: results[(teacher, student)] for teacher in teachers}
+    return {teacher: run_teacher(config, teacher, student) for teacher in teachers}
 
 
 def teacher_rows(results: dict, loss: str = "xent") -> list[dict]:

@@ -20,6 +20,7 @@ import warnings
 import numpy as np
 import torch
 
+from ..losses import one_hot
 from ..experiment.metrics import PGRUndefinedWarning, accuracy, agreement_by_supervisor, pgr, summarize
 from ..ui.widgets import plot_panel, single_thread
 
@@ -113,11 +114,6 @@ def predict_proba(model: torch.nn.Module, x) -> np.ndarray:
     """Class probabilities, shape (N, 2)."""
     with torch.no_grad(), single_thread():
         return torch.softmax(model(torch.as_tensor(np.asarray(x, dtype=np.float32))), dim=1).numpy()
-
-
-def one_hot(labels) -> np.ndarray:
-    """0/1 labels as (N, 2) float32 targets."""
-    return np.eye(2, dtype=np.float32)[np.asarray(labels)]
 
 
 def weak_soft_labels(x_train, y_train, x_label, hidden: int = 0, seed: int = 0) -> np.ndarray:

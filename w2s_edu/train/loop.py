@@ -1,14 +1,22 @@
-"""Training and inference for any classifier of :mod:`w2s_edu.models.backbones`.
+"""The training loop, for any classifier of :mod:`w2s_edu.models` and for one process or several.
 
 One loop serves the weak model, the strong ceiling and the weak-to-strong student: AdamW with a
 linear warmup then cosine decay (``transformers.get_cosine_schedule_with_warmup``), batches split
 into micro-batches when memory is short (gradient accumulation), optional periodic evaluation on a
-validation split with early stopping, a progress bar, and a history of what happened.
+validation split with early stopping, a progress bar, and a history of what happened. Also here: the
+config of a run (:class:`TrainConfig`), inference (:func:`predict_proba`), the device and precision
+helpers, and :class:`ValidationTracker`.
 
 Micro-batching keeps the batch semantics of the confidence loss: its threshold is a quantile over
 the *whole* batch. Every loss here is a cross-entropy against a (detached) target built from the
 batch's predictions, so we first compute the whole batch's logits without gradients, build the
 targets once, then run the micro-batches with gradients against those targets.
+
+What differs between one process and several (the device, autocast, gradient scaling, the backward
+pass, gathering the whole batch, clipping, whether the optimizer stepped) is a small strategy object:
+:class:`OneProcessSteps` here, :class:`w2s_edu.train.accelerate_steps.AccelerateSteps` when
+:func:`train_classifier` is given an ``accelerator``. The schedule, the batch order, the micro-batch
+loss, the history, validation, early stopping and the finite-loss check are written once, below.
 """
 
 from __future__ import annotations
@@ -25,7 +33,8 @@ from tqdm.auto import tqdm
 
 from ..config import PRECISIONS
 from ..models.features import Inputs, length_sorted_batches
-from ..losses import compute_loss, loss_targets, xent_loss
+from ..losses import loss_targets, xent_loss
+from .accelerate_steps import AccelerateSteps
 
 
 def pick_device(preference: str | None = None) -> str:
@@ -108,9 +117,8 @@ def predict_proba(model, inputs: Inputs, batch_size: int = 256, device: str | No
 
 
 class ValidationTracker:
-    """The training history with its validation curve, shared by the one-process loop here and the
-    ``accelerate`` loop (:mod:`.distributed`): records each evaluation, remembers the best step,
-    keeps a copy of the best weights when ``patience`` is set, and says when to stop early."""
+    """The training history with its validation curve: records each evaluation, remembers the best
+    step, keeps a copy of the best weights when ``patience`` is set, and says when to stop early."""
 
     def __init__(self, total_steps: int, patience: int | None):
         self.history = {"step": [], "loss": [], "eval_step": [], "eval_acc": [], "stopped_early": False,
@@ -139,16 +147,127 @@ class ValidationTracker:
             model.load_state_dict(self.best_state)
 
 
+def check_finite(loss: float, step: int, total: int, cfg: TrainConfig) -> None:
+    """Stop training with a ``FloatingPointError`` that names the step and a lower learning rate to try,
+    unless ``loss`` (the batch's mean loss) is finite."""
+    if not math.isfinite(loss):
+        raise FloatingPointError(
+            f"The training loss became {loss} at step {step + 1} of {total} (loss={cfg.loss}, "
+            f"lr={cfg.lr}). Training stopped. Try a lower learning rate (for example lr={cfg.lr / 10:g}) "
+            "or check the inputs for NaNs."
+        )
+
+
+class OneProcessSteps:
+    """How a training step runs in this one process, on ``cfg.device`` (else the best there is): forward
+    passes in :func:`autocast`, a ``GradScaler`` in fp16, each micro-batch's mean loss weighted by its
+    share of the batch. A batch here is a tensor of row indices.
+
+    :func:`train_classifier` calls ``prepare(model)`` and ``prepare_optimizer(opt)`` once; then for each
+    batch that ``batches(batches, n)`` yields: ``targets`` (the batch's rows of them), ``chunks`` (its
+    micro-batches), ``forward`` on each, ``batch_targets`` (the loss's targets, built from the whole
+    batch's logits), ``backward`` inside ``accumulating``, then ``batch_loss`` (the batch's mean loss),
+    ``clip`` and ``step`` (False when the optimizer skipped the step); ``unwrap`` and ``close`` at the end.
+    :class:`w2s_edu.train.accelerate_steps.AccelerateSteps` has the same methods."""
+
+    def __init__(self, cfg: TrainConfig):
+        self.device = pick_device(cfg.device)
+        self.precision = resolve_precision(cfg.precision, self.device)
+        self.is_main = True
+        # fp16 gradients can underflow: scale the loss up, unscale before clipping, skip steps with inf/nan
+        self.scaler = torch.amp.GradScaler(str(self.device).split(":")[0], enabled=self.precision == "fp16")
+        self._loss = 0.0
+
+    def prepare(self, model):
+        return model.to(self.device).train()
+
+    def prepare_optimizer(self, opt):
+        return opt
+
+    def batches(self, batches: list[torch.Tensor], n: int):
+        return iter(batches)
+
+    def targets(self, targets: torch.Tensor, idx: torch.Tensor) -> torch.Tensor:
+        return targets[idx].to(self.device)
+
+    def chunks(self, idx: torch.Tensor, micro: int) -> list[torch.Tensor]:
+        return list(idx.split(micro))
+
+    def forward(self, model, inputs: Inputs, idx: torch.Tensor) -> torch.Tensor:
+        with autocast(self.device, self.precision):  # logits in fp32, whatever precision the model ran in
+            return model(_to(inputs.batch(idx), self.device)).float()
+
+    def batch_targets(self, cfg: TrainConfig, logits: torch.Tensor, targets: torch.Tensor, step_frac: float,
+                      idx: torch.Tensor) -> torch.Tensor:
+        return loss_targets(cfg.loss, logits, targets, step_frac, **cfg.loss_kwargs)
+
+    def accumulating(self, model, last: bool):
+        return contextlib.nullcontext()
+
+    def backward(self, logits: torch.Tensor, targets: torch.Tensor, chunk: torch.Tensor, idx: torch.Tensor) -> None:
+        part = xent_loss(logits, targets)
+        # the whole batch in one piece backpropagates its mean loss itself: x * n / n is not always x
+        self.scaler.scale(part if len(chunk) == len(idx) else part * len(chunk) / len(idx)).backward()
+        self._loss += part.item() * len(chunk) / len(idx)
+
+    def batch_loss(self) -> float:
+        loss, self._loss = float(torch.tensor(self._loss)), 0.0  # rounded to float32, as the loss itself is
+        return loss
+
+    def clip(self, opt, params: list, max_norm: float) -> None:
+        self.scaler.unscale_(opt)
+        torch.nn.utils.clip_grad_norm_(params, max_norm)
+
+    def step(self, opt) -> bool:
+        scale = self.scaler.get_scale() if self.scaler.is_enabled() else None
+        self.scaler.step(opt)
+        self.scaler.update()
+        return scale is None or self.scaler.get_scale() >= scale  # fp16: a skipped step lowers the scale
+
+    def unwrap(self, model):
+        return model
+
+    def close(self) -> None:
+        pass
+
+
+def _accumulate_gradients(steps, model, inputs: Inputs, targets: torch.Tensor, batch, cfg: TrainConfig,
+                          micro: int, step_frac: float) -> float:
+    """The forward and backward passes of one batch, micro-batch by micro-batch; returns its mean loss."""
+    batch_t = steps.targets(targets, batch)
+    chunks = steps.chunks(batch, micro)
+    if len(chunks) == 1:  # one forward pass, with gradients: the loss's targets come from its logits
+        logits = steps.forward(model, inputs, chunks[0])
+        if cfg.loss != "xent":
+            batch_t = steps.batch_targets(cfg, logits.detach(), batch_t, step_frac, batch)
+        steps.backward(logits, batch_t, chunks[0], batch)
+        return steps.batch_loss()
+    if cfg.loss != "xent":  # whole-batch targets first (the confidence threshold needs them)
+        with torch.no_grad():
+            logits = torch.cat([steps.forward(model, inputs, c) for c in chunks])
+        batch_t = steps.batch_targets(cfg, logits, batch_t, step_frac, batch)
+    start = 0
+    for i, chunk in enumerate(chunks):
+        with steps.accumulating(model, last=i == len(chunks) - 1):
+            steps.backward(steps.forward(model, inputs, chunk), batch_t[start:start + len(chunk)], chunk, batch)
+        start += len(chunk)
+    return steps.batch_loss()
+
+
 def train_classifier(model, inputs: Inputs, targets, cfg: TrainConfig, *, val: tuple | None = None,
-                     desc: str = "training", show_progress: bool = True) -> dict:
+                     desc: str = "training", show_progress: bool = True, accelerator=None) -> dict:
     """Train ``model`` in place on ``inputs`` against soft ``targets`` (N, 2) with ``cfg.loss``.
 
     ``val=(inputs, labels)`` enables evaluation every ``cfg.eval_every`` steps; with
     ``cfg.patience`` the run stops early and the best validation state is restored.
     Returns the history: per-step loss, and the steps and accuracies of each evaluation.
+
+    ``accelerator`` (an ``accelerate.Accelerator`` from :func:`w2s_edu.train.distributed.make_accelerator`)
+    shares every batch among its processes (DDP or FSDP) and takes the device and mixed precision from
+    them; the batches, schedule, losses and history are the same, the updates those of one process up to
+    rounding (:mod:`w2s_edu.train.accelerate_steps`). ``cfg.micro_batch_size`` is then per process, and
+    with DDP the weights are identical in every process afterwards.
     """
-    device = pick_device(cfg.device)
-    precision = resolve_precision(cfg.precision, device)
     targets = torch.as_tensor(np.asarray(targets), dtype=torch.float32)
     n = len(inputs)
     if targets.shape != (n, 2):
@@ -156,78 +275,43 @@ def train_classifier(model, inputs: Inputs, targets, cfg: TrainConfig, *, val: t
     micro = cfg.micro_batch_size or cfg.batch_size
     if micro > cfg.batch_size or cfg.batch_size % micro:
         raise ValueError(f"micro_batch_size ({micro}) must divide batch_size ({cfg.batch_size}).")
+    steps = OneProcessSteps(cfg) if accelerator is None else AccelerateSteps(accelerator, cfg)
     steps_per_epoch = math.ceil(n / cfg.batch_size)
     total = max(1, round(cfg.epochs * steps_per_epoch))
 
     torch.manual_seed(cfg.seed)
     gen = torch.Generator().manual_seed(cfg.seed)
-    model.to(device).train()
+    batches = [b for _ in range(math.ceil(total / steps_per_epoch))
+               for b in torch.randperm(n, generator=gen).split(cfg.batch_size)][:total]
+    model = steps.prepare(model)
     params = [p for p in model.parameters() if p.requires_grad]
-    opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+    opt = steps.prepare_optimizer(torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay))
     from transformers import get_cosine_schedule_with_warmup
 
     sched = get_cosine_schedule_with_warmup(opt, int(cfg.lr_warmup_frac * total), total)
-    # fp16 gradients can underflow: scale the loss up, unscale before clipping, skip steps with inf/nan
-    scaler = torch.amp.GradScaler(str(device).split(":")[0], enabled=precision == "fp16")
-
-    def forward(part):  # logits in fp32, whatever precision the model ran in
-        with autocast(device, precision):
-            return model(_to(inputs.batch(part), device)).float()
     tracker = ValidationTracker(total, cfg.patience)
     history = tracker.history
-    batches = [b for _ in range(math.ceil(total / steps_per_epoch))
-               for b in torch.randperm(n, generator=gen).split(cfg.batch_size)][:total]
-    bar = tqdm(range(total), desc=desc, leave=False, unit="step", disable=not show_progress)
-    for step in bar:
-        idx = batches[step]
-        step_frac = step / total
-        batch_t = targets[idx].to(device)
-        if micro >= len(idx):
-            loss = compute_loss(cfg.loss, forward(idx), batch_t, step_frac, **cfg.loss_kwargs)
-            _check_finite(loss, step, total, cfg)
-            scaler.scale(loss).backward()
-        else:
-            chunks = idx.split(micro)
-            if cfg.loss != "xent":  # whole-batch targets first (the confidence threshold needs them)
-                with torch.no_grad():
-                    logits = torch.cat([forward(c) for c in chunks])
-                batch_t = loss_targets(cfg.loss, logits, batch_t, step_frac, **cfg.loss_kwargs)
-            loss = 0.0
-            for i, c in enumerate(chunks):
-                part = xent_loss(forward(c), batch_t[i * micro: i * micro + len(c)])
-                _check_finite(part, step, total, cfg)
-                scaler.scale(part * len(c) / len(idx)).backward()
-                loss += part.item() * len(c) / len(idx)
-            loss = torch.tensor(loss)
+    bar = tqdm(total=total, desc=desc, leave=False, unit="step", disable=not show_progress or not steps.is_main)
+    for step, batch in enumerate(steps.batches(batches, n)):
+        loss = _accumulate_gradients(steps, model, inputs, targets, batch, cfg, micro, step / total)
+        check_finite(loss, step, total, cfg)
         if cfg.max_grad_norm:
-            scaler.unscale_(opt)
-            torch.nn.utils.clip_grad_norm_(params, cfg.max_grad_norm)
-        scale = scaler.get_scale() if scaler.is_enabled() else None
-        scaler.step(opt)
-        scaler.update()
-        if scale is None or scaler.get_scale() >= scale:  # fp16: a step skipped for inf gradients lowers the scale
+            steps.clip(opt, params, cfg.max_grad_norm)
+        if steps.step(opt):  # the schedule advances only with the optimizer
             sched.step()
         opt.zero_grad(set_to_none=True)
         history["step"].append(step)
-        loss = float(loss.detach())
         history["loss"].append(loss)
+        bar.update()
         bar.set_postfix(loss=f"{loss:.3f}")
         if val is not None and cfg.eval_every and ((step + 1) % cfg.eval_every == 0 or step + 1 == total):
-            acc = float((predict_proba(model, val[0], device=device, precision=precision).argmax(1)
-                         == np.asarray(val[1])).mean())
+            probs = predict_proba(model, val[0], device=str(steps.device), precision=steps.precision)
+            acc = float((probs.argmax(1) == np.asarray(val[1])).mean())
             model.train()
-            if tracker.update(step, acc, model):
+            if tracker.update(step, acc, steps.unwrap(model)):
                 break
     bar.close()
-    tracker.restore_best(model)
+    tracker.restore_best(steps.unwrap(model))
     model.eval()
+    steps.close()
     return history
-
-
-def _check_finite(loss: torch.Tensor, step: int, total: int, cfg: TrainConfig) -> None:
-    if not torch.isfinite(loss):
-        raise FloatingPointError(
-            f"The training loss became {float(loss.detach())} at step {step + 1} of {total} (loss={cfg.loss}, "
-            f"lr={cfg.lr}). Training stopped. Try a lower learning rate (for example lr={cfg.lr / 10:g}) "
-            "or check the inputs for NaNs."
-        )

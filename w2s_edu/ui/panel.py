@@ -10,8 +10,8 @@ Built for a projector in a workshop:
 * the progress bar and the status line move with every model the pipeline trains, and the status
   line says how long the run has taken;
 * every error is caught and shown in the panel with its traceback, and the button comes back;
-* results are cached twice: the pipeline caches every trained model on disk, and the panel keeps
-  each finished setting in memory, so re-running a setting is instant.
+* a setting that already ran comes back at once (:func:`w2s_edu.experiment.memo.remembered` keeps
+  finished results in memory; the pipeline's disk cache keeps every trained model).
 
 The run happens in the kernel's main thread (the kernel is busy while it trains, as with any
 cell); widget updates still reach the browser during the run.
@@ -20,17 +20,18 @@ cell); widget updates still reach the browser during the run.
 from __future__ import annotations
 
 import html
-import json
 import time
 import warnings
 from typing import Callable
 
 from ..config import MODES, W2SConfig
-from ..losses import LOSSES
+from ..experiment.memo import remembered
 from ..experiment.metrics import PGRUndefinedWarning, summarize
-from ..models.backbones import list_models
 from ..experiment.results import W2SResult
-from ..tasks.registry import list_tasks
+from ..losses import LOSSES
+from ..models.registry import OFFLINE_LADDER
+from ..report.plots import plot_result
+from ..tasks.registry import OFFLINE_KINDS, list_tasks
 from .widgets import error_output, figure_output
 
 SIZES = (64, 250, 500, 1000, 1500, 3000)
@@ -85,8 +86,8 @@ def experiment_panel(preset: str = "quick", run: Callable[..., W2SResult] | None
     if run is None:
         from ..experiment.pipeline import run_w2s as run
     base = W2SConfig.from_preset(preset, **overrides)
-    models = list(list_models())
-    tasks = list_tasks()
+    models = list(OFFLINE_LADDER)
+    tasks = list_tasks(OFFLINE_KINDS)
     for name, value, options in (("task", base.task, tasks), ("weak", base.weak, models),
                                  ("strong", base.strong, models)):
         if value not in options:  # a hub id or folder given as an override: offer it too
@@ -111,7 +112,6 @@ def experiment_panel(preset: str = "quick", run: Callable[..., W2SResult] | None
     table = w.HTML(value="")
     output = w.Output()
     history: list[dict] = []
-    memo: dict[str, W2SResult] = {}
 
     def on_progress(done: int, total: int, what: str) -> None:
         progress.max, progress.value = total, done
@@ -128,17 +128,14 @@ def experiment_panel(preset: str = "quick", run: Callable[..., W2SResult] | None
         progress.value, progress.bar_style = 0, ""
         try:
             cfg = _config_from(base, {name: c.value for name, c in controls.items()})
-            key = json.dumps(cfg.to_dict(), sort_keys=True)
-            cached = key in memo
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
-                result = memo[key] if cached else run(cfg, progress=on_progress)
-            memo[key] = result
+                result, cached = remembered(cfg, run, progress=on_progress)
             seconds = time.time() - started[0]
             history.append({"config": cfg, "result": result, "seconds": seconds, "cached": cached})
             rows = "".join(_row(h["config"], h["result"], h["seconds"]) for h in reversed(history))
             table.value = f"<table>{HEADER}{rows}</table>"
-            fig = result.plot()
+            fig = plot_result(result)
             output.outputs = (figure_output(fig, result.table()),)
             plt.close(fig)
             notes = sorted({str(c.message) for c in caught if issubclass(c.category, PGRUndefinedWarning)})

@@ -81,11 +81,3 @@ def plot_panel(controls: dict, draw: Callable[[dict], object], button: str | Non
         box.button = btn
     redraw()
     return box
-
-
-def experiment_panel(preset: str = "quick", **overrides):
-    """The experiment panel of lessons 03-05 (see :mod:`w2s_edu.ui.panel`): controls, a Run button, a
-    progress bar, a table of every run and a plot of the latest one."""
-    from .panel import experiment_panel as build
-
-    return build(preset, **overrides)

@@ -11,12 +11,13 @@ Two ways to score a classifier on it:
 * **multiple-choice accuracy**: per puzzle, pick the candidate with the highest P(true); right
   when that is the solution (chance: 1 / candidates). It asks the question a player asks.
 
-Splits: :func:`split_by_group` keeps a puzzle's rows in one part (used by :mod:`.evaluate` and
-the lesson's :func:`w2s_edu.experiment.bootstrap.run_bootstrap`). ``run_w2s`` uses the shared row splitter
-(:func:`w2s_edu.tasks.splits.split_task`), so there a puzzle's solution and its wrong move can land in
-different parts (the same position seen in training and test, with another move).
+Splits: :func:`w2s_edu.tasks.splits.split_by_group` keeps a puzzle's rows in one part (used by
+:mod:`w2s_edu.chess.evaluate` and the lesson's :func:`w2s_edu.experiment.bootstrap.run_bootstrap`).
+``run_w2s`` uses the shared row splitter (:func:`w2s_edu.tasks.splits.split_task`), so there a
+puzzle's solution and its wrong move can land in different parts (the same position seen in
+training and test, with another move).
 
-Registered task (``w2s_edu.tasks.registry.get_task``):
+Registered task (``w2s_edu.tasks.get_task``, kind ``chess``):
 
 * ``chess-puzzles``: the shipped engine-tactics set (``w2s_edu/data/chess/puzzles.csv``, Lichess
   format): positions from noisy Stockfish self-play where the best move beats the second best by a
@@ -25,24 +26,28 @@ Registered task (``w2s_edu.tasks.registry.get_task``):
 Forced mates (:func:`cached_mate_puzzles`: mate in 1 and 2 by exhaustive search, cached on disk)
 become the same kind of dataset with ``puzzles_to_dataset(cached_mate_puzzles(seed))``. They are
 not a registered task: the search takes about a minute for 50 puzzles (``1.3 puzzles/s`` here).
+
+python-chess is imported inside the functions that need it, so registering the task (importing
+:mod:`w2s_edu.tasks`) does not need it.
 """
 
 from __future__ import annotations
 
 import json
 import random
+from typing import TYPE_CHECKING
 
-from ...data import CHESS_DIR as DATA_DIR
-
-import chess
 import datasets
 import numpy as np
 
 from ... import cache
-from .lichess import read_lichess_csv
-from .puzzles import Puzzle, mate_puzzles
+from ...data import CHESS_DIR
+from ..registry import register_task
 
-SHIPPED_PUZZLES = DATA_DIR / "puzzles.csv"
+if TYPE_CHECKING:
+    from .puzzles import Puzzle
+
+SHIPPED_PUZZLES = CHESS_DIR / "puzzles.csv"
 
 
 def position_text(fen: str, move: str) -> str:
@@ -52,6 +57,8 @@ def position_text(fen: str, move: str) -> str:
 
 def draw_negatives(fen: str, best: str, k: int, rng: random.Random) -> list[str]:
     """``k`` distinct legal moves other than ``best`` (fewer if the position has fewer), in UCI."""
+    import chess
+
     others = sorted(m.uci() for m in chess.Board(fen).legal_moves if m.uci() != best)
     return rng.sample(others, min(k, len(others)))
 
@@ -77,15 +84,20 @@ def puzzles_to_dataset(puzzles: list[Puzzle], seed: int = 0, negatives: int = 1)
 
 
 def shipped_puzzles() -> list[Puzzle]:
+    """The puzzles of ``chess-puzzles``: the shipped Lichess-format CSV (:data:`SHIPPED_PUZZLES`)."""
+    from .lichess import read_lichess_csv
+
     if not SHIPPED_PUZZLES.exists():
         raise FileNotFoundError(f"The shipped puzzle file {SHIPPED_PUZZLES} is missing; rebuild it with "
-                                "`python -m w2s_edu.chess.pretrain` (needs Stockfish) or reinstall the package.")
+                                "`w2s-edu chess-pretrain` (needs Stockfish) or reinstall the package.")
     return read_lichess_csv(SHIPPED_PUZZLES)
 
 
 def cached_mate_puzzles(seed: int = 0, n_positions: int = 5000) -> list[Puzzle]:
     """:func:`.puzzles.mate_puzzles`, stored as JSON in the cache (5,000 positions: about 50 puzzles,
     40 s on one core)."""
+    from .puzzles import Puzzle, mate_puzzles
+
     path = cache.cache_dir("chess") / f"mates-seed{seed}-n{n_positions}.json"
     if path.exists():
         return [Puzzle(**p) for p in cache.read_json(path)]
@@ -114,63 +126,15 @@ def multiple_choice_accuracy(p_true, labels, groups) -> float:
     return right / total
 
 
-def split_by_group(ds: datasets.Dataset, n_train_weak: int | None, n_train_strong: int | None, n_test: int | None,
-                   seed: int = 0) -> datasets.DatasetDict:
-    """Like :func:`w2s_edu.tasks.splits.split_task` (same parts, an ``idx`` column), but by whole groups
-    (rows sharing a ``group`` value): no group is cut across parts, so no puzzle is in two parts.
-
-    Groups are shuffled with ``seed`` and dealt to the parts in order until each part has at least
-    its size in rows (a part can exceed its size by less than one group; ``None`` shares the rest
-    equally). Balance comes from the groups: tasks with a ``group`` column build each group with
-    as many label-1 as label-0 rows (chess: one solution and one wrong move per puzzle).
-    """
-    from ..splits import SPLIT_NAMES  # (lazy: w2s_edu.tasks.registry imports this module)
-
-    sizes = (n_train_weak, n_train_strong, n_test)
-    if "idx" not in ds.column_names:
-        ds = ds.add_column("idx", list(range(len(ds))))
-    members: dict = {}
-    for row, group in enumerate(ds["group"]):
-        members.setdefault(group, []).append(row)
-    groups = list(members)
-    random.Random(seed).shuffle(groups)
-    total = len(ds)
-    fixed = sum(int(n) for n in sizes if n is not None)
-    if fixed > total:
-        raise ValueError(f"asked for {fixed} rows in total but the dataset has {total} (in {len(groups)} "
-                         "groups); ask for smaller sizes.")
-    n_free = sum(n is None for n in sizes)
-    share = (total - fixed) // n_free if n_free else 0
-    parts, start = {}, 0
-    for name, n in zip(SPLIT_NAMES, sizes):
-        want = share if n is None else int(n)
-        rows = []
-        while len(rows) < want:
-            if start >= len(groups):
-                raise ValueError(f"not enough groups left for {name} ({want} rows): the dataset has "
-                                 f"{total} rows in {len(groups)} groups; ask for smaller sizes.")
-            rows.extend(members[groups[start]])
-            start += 1
-        parts[name] = ds.select(rows)
-    return datasets.DatasetDict(parts)
-
-
-def register() -> None:
-    """Register the chess tasks with :mod:`w2s_edu.tasks.registry` (called when that module is imported)."""
-    from ..registry import _REGISTRY, register_task
-
-    if "chess-puzzles" in _REGISTRY:
-        return
-    register_task("chess-puzzles", "chess: is this move the best? Engine tactics without easy captures/mates "
-                  "(FEN + UCI; group = puzzle)")(_puzzles_task)
-
-
-def _puzzles_task(seed: int) -> datasets.Dataset:
+@register_task("chess-puzzles", "chess: is this move the best? Engine tactics without easy captures/mates "
+               "(FEN + UCI; group = puzzle)", kind="chess")
+def build_chess_puzzles(seed: int) -> datasets.Dataset:
+    """The ``chess-puzzles`` task: the shipped puzzles, one wrong move each (see :func:`puzzles_to_dataset`)."""
     return puzzles_to_dataset(shipped_puzzles(), seed)
 
 
-
 def describe_puzzles(puzzles: list[Puzzle]) -> dict:
+    """A summary of a puzzle set: how many, how often each theme, the median margin (where known)."""
     themes: dict[str, int] = {}
     for p in puzzles:
         for t in p.themes:
@@ -181,4 +145,5 @@ def describe_puzzles(puzzles: list[Puzzle]) -> dict:
 
 
 def to_json(puzzles: list[Puzzle]) -> str:
+    """The puzzles as a JSON list of their fields."""
     return json.dumps([p.__dict__ for p in puzzles])
