@@ -8,6 +8,7 @@ import pytest
 
 from w2s_edu.cli.args import parse_set
 from w2s_edu.cli.main import main
+from w2s_edu.config import W2SConfig
 
 TINY = ["--preset", "smoke", "--set", "mode=probe", "--set", "n_train_weak=40", "--set", "n_train_strong=40",
         "--set", "n_test=40", "--set", "show_progress=false"]
@@ -67,3 +68,24 @@ def test_sweep_writes_heatmap(tmp_path):
     assert main(["sweep", *TINY, "--weak", "minilm-l1", "--strong", "minilm-l2,minilm-l3", "--out", str(out)]) == 0
     assert (out / "pgr_heatmap.png").exists() and (out / "accuracy_vs_size.png").exists()
     assert len(json.loads((out / "sweep.json").read_text())) == 2
+
+
+def test_none_overrides_reach_the_config_through_the_real_cli_path(tmp_path):
+    """`--set train_layers=none` trains every layer: the value None must reach results.json (it once was
+    dropped by W2SConfig.from_preset, so the README's full-finetune commands trained only the top blocks)."""
+    out = tmp_path / "run"
+    args = ["run", "--preset", "smoke", "--weak", "minilm-l1", "--strong", "minilm-l1", "--mode", "probe",
+            "--set", "train_layers=none", "--set", "weak_mode=none", "--set", "patience=none",
+            "--set", "n_train_weak=32", "--set", "n_train_strong=32", "--set", "n_test=32", "--out", str(out)]
+    assert main(args) == 0
+    saved = json.loads((out / "results.json").read_text())["config"]
+    assert saved["train_layers"] is None and saved["weak_mode"] is None and saved["patience"] is None
+
+
+def test_options_left_out_keep_the_presets_values():
+    from w2s_edu.cli.args import config_from_args
+    from w2s_edu.cli.main import build_parser
+
+    args = build_parser().parse_args(["run", "--preset", "quick"])
+    cfg = config_from_args(args, weak=args.weak, strong=args.strong)
+    assert cfg == W2SConfig.from_preset("quick")

@@ -177,7 +177,7 @@ def test_hh_pairs_and_the_finetune_paths_run():
     from w2s_edu.tasks.leaks import synthetic_rows
 
     pairs = tp.hh_pairs(synthetic_rows("anthropic_hh", 60, seed=0))
-    small = {**TINY, "n_train_weak": 16, "n_train_strong": 16, "n_test": 16, "epochs": 1.0, "batch_size": 8}
+    small = {**TINY, "n_train_weak": 16, "n_train_strong": 16, "n_test": 20, "epochs": 1.0, "batch_size": 8}
     for mode, layers in (("finetune", 1), ("finetune", None)):  # cached lower layers, then whole backbone
         result = rm.run_reward_w2s(W2SConfig(**{**small, "mode": mode, "train_layers": layers}), pairs=pairs)
         assert math.isfinite(result.w2s_acc["xent"][0])
@@ -213,3 +213,20 @@ def test_a_trained_strong_reward_model_beats_chance_on_the_offline_pairs():
                                             "n_train_strong": 32, "n_test": 400}))
     acc = result.ceiling_acc[0]
     assert acc > MEASURED_CEILING - 0.05 and acc > 0.5 + 4 * 0.5 / math.sqrt(400), acc
+
+
+def test_reward_models_honour_lora_and_gradient_checkpointing(tiny_models):
+    """Reward models are built by the pipeline's one classifier builder, so LoRA and gradient
+    checkpointing apply to them too (a copy of the builder once dropped both, while the cache key said LoRA)."""
+    gpt2 = tiny_models["gpt2"]
+    cfg = W2SConfig(weak=gpt2, strong=gpt2, mode="finetune", lora_r=4, gradient_checkpointing=True,
+                    train_layers=None, show_progress=False)
+    role = rm.RewardRole(gpt2, "finetune", cfg, data_key="pairs")
+    model = role.new_classifier(seed=0)
+    trainable = [n for n, p in model.named_parameters() if p.requires_grad]
+    assert trainable and all("lora_" in n or ".head." in n for n in trainable), trainable
+    assert any("lora_" in n for n in trainable) and role.key()["lora"][0] == 4
+    assert model.scorer.head.out_features == 1  # one score per reply
+    backbone = model.scorer.backbone.get_base_model()
+    checkpointing = getattr(backbone, "is_activation_checkpointing", None)  # transformers >= 5 renamed it
+    assert (backbone.is_gradient_checkpointing if checkpointing is None else checkpointing) is True

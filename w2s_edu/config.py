@@ -12,12 +12,29 @@ cached), and run one experiment at a time (two torch processes on 2 cores slow e
 from __future__ import annotations
 
 import dataclasses
+import functools
+import math
+import numbers
+import typing
 from dataclasses import asdict, dataclass, field
 
 from .losses import LOSSES, loss_option
 
 MODES = ("probe", "finetune")
 PRECISIONS = ("fp32", "bf16", "fp16", "auto")
+VAL_LABELS = ("weak", "ground_truth")
+#: The smallest test set an experiment accepts. Below it a test accuracy's standard error is above
+#: 0.11 (p = 0.5), so PGR is noise; between it and SMALL_TEST the result carries a note that says so.
+MIN_TEST = 20
+SMALL_TEST = 200
+
+
+class ConfigError(ValueError):
+    """A config field has a value it cannot take; ``field`` names it, the message says what it accepts."""
+
+    def __init__(self, field_name: str, message: str):
+        self.field = field_name
+        super().__init__(f"W2SConfig field {field_name!r}: expected {message}.")
 
 
 @dataclass
@@ -80,35 +97,16 @@ class W2SConfig:
     lora_target_modules: list[str] | None = None  # None: w2s_edu.models.backbones.LORA_TARGETS, else peft's defaults
 
     def __post_init__(self) -> None:
+        # convenient spellings first: "xent,logconf", a seed count, "q_proj,v_proj"
         if isinstance(self.losses, str):
             self.losses = [s.strip() for s in self.losses.split(",") if s.strip()]
-        if isinstance(self.seeds, int):
+        if isinstance(self.seeds, int) and not isinstance(self.seeds, bool):
             if self.seeds < 1:
-                raise ValueError(f"seeds must be a positive count or a list of seeds, got {self.seeds}.")
+                raise ConfigError("seeds", f"a positive count or a list of seeds, got {self.seeds}")
             self.seeds = list(range(self.seeds))
-        self.seeds = [int(s) for s in self.seeds]
-        self.losses = list(self.losses)
-        for name, value in (("mode", self.mode), ("weak_mode", self.weak_mode or self.mode)):
-            if value not in MODES:
-                raise ValueError(f"{name} must be one of {', '.join(MODES)}; got {value!r}.")
-        bad = [name for name in self.losses if name not in LOSSES]
-        if bad or not self.losses:
-            raise ValueError(f"Unknown loss {', '.join(bad) or '(none given)'}; choose from {', '.join(LOSSES)}.")
-        if self.val_labels not in ("weak", "ground_truth"):
-            raise ValueError(f"val_labels must be 'weak' or 'ground_truth', got {self.val_labels!r}.")
-        if not 0 <= int(self.val_size) < int(self.n_train_strong):
-            raise ValueError(f"val_size must be between 0 and n_train_strong - 1 ({int(self.n_train_strong) - 1}), "
-                             f"got {self.val_size}.")
-        for name in ("n_train_weak", "n_train_strong", "n_test", "max_length", "batch_size"):
-            if int(getattr(self, name)) < 1:
-                raise ValueError(f"{name} must be a positive integer, got {getattr(self, name)}.")
-        if self.precision not in PRECISIONS:
-            raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}; got {self.precision!r}.")
-        if self.lora_r is not None and int(self.lora_r) < 1:
-            raise ValueError(f"lora_r must be a positive rank (8 or 16 are common) or None (no LoRA), "
-                             f"got {self.lora_r}.")
         if isinstance(self.lora_target_modules, str):
             self.lora_target_modules = [s.strip() for s in self.lora_target_modules.split(",") if s.strip()]
+        validate(self)
 
     @property
     def loss_kwargs(self) -> dict[str, dict]:
@@ -129,7 +127,143 @@ class W2SConfig:
         unknown = sorted(set(overrides) - fields)
         if unknown:
             raise ValueError(f"Unknown config field(s) {', '.join(unknown)}; fields are: {', '.join(sorted(fields))}.")
-        return cls(**{**PRESETS[name], **{k: v for k, v in overrides.items() if v is not None}})
+        return cls(**{**PRESETS[name], **overrides})  # None is a value: train_layers=None trains every layer
+
+
+# ----------------------------------------------------------------------------- validation
+
+
+@functools.lru_cache(maxsize=1)
+def _hints() -> dict:
+    return typing.get_type_hints(W2SConfig)
+
+
+def _check_type(name: str, value, hint) -> object:
+    """``value`` checked against the field's type (``X | None``, int, float, bool, str, list[...]);
+    returns it normalised (an int where a float belongs becomes a float, a tuple a list)."""
+    args = typing.get_args(hint)
+    if type(None) in args:
+        if value is None:
+            return None
+        hint = next(a for a in args if a is not type(None))
+    origin = typing.get_origin(hint)
+    if origin is list:
+        (item,) = typing.get_args(hint)
+        if not isinstance(value, (list, tuple)):
+            raise ConfigError(name, f"a list of {item.__name__} values, got {value!r}")
+        return [_check_type(f"{name}[{i}]", v, item) for i, v in enumerate(value)]
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(name, f"true or false, got {value!r}")
+        return value
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+            raise ConfigError(name, f"an integer, got {value!r}")
+        return int(value)
+    if hint is float:
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise ConfigError(name, f"a number, got {value!r}")
+        return float(value)
+    if hint is str:
+        if not isinstance(value, str) or not value.strip():
+            raise ConfigError(name, f"a non-empty string, got {value!r}")
+        return value
+    return value
+
+
+def _positive(cfg, *names, allow_zero: bool = False) -> None:
+    for name in names:
+        value = getattr(cfg, name)
+        if value is None:
+            continue
+        ok = math.isfinite(value) and (value >= 0 if allow_zero else value > 0)
+        if not ok:
+            raise ConfigError(name, f"a finite number {'>= 0' if allow_zero else '> 0'}, got {value!r}")
+
+
+def _one_of(cfg, name: str, choices) -> None:
+    if getattr(cfg, name) not in choices:
+        raise ConfigError(name, f"one of {', '.join(map(str, choices))}, got {getattr(cfg, name)!r}")
+
+
+def validate(cfg: W2SConfig) -> None:
+    """Check every field of ``cfg`` at construction, before anything trains; raises :class:`ConfigError`
+    naming the field. Types first (a string where an int belongs is an error, not a crash later), then
+    ranges and the rules between fields."""
+    for f in dataclasses.fields(cfg):
+        setattr(cfg, f.name, _check_type(f.name, getattr(cfg, f.name), _hints()[f.name]))
+    if not cfg.losses:
+        raise ConfigError("losses", f"at least one loss ({', '.join(LOSSES)})")
+    unknown = [name for name in cfg.losses if name not in LOSSES]
+    if unknown:
+        raise ConfigError("losses", f"losses from {', '.join(LOSSES)}, got {', '.join(map(repr, unknown))}")
+    if len(set(cfg.losses)) != len(cfg.losses):
+        raise ConfigError("losses", f"each loss once, got {cfg.losses}")
+    if not cfg.seeds:
+        raise ConfigError("seeds", "at least one seed")
+    if len(set(cfg.seeds)) != len(cfg.seeds) or min(cfg.seeds) < 0:
+        raise ConfigError("seeds", f"distinct seeds >= 0 (a repeated seed repeats a run and shrinks the spread), "
+                                   f"got {cfg.seeds}")
+    _one_of(cfg, "mode", MODES)
+    if cfg.weak_mode is not None:
+        _one_of(cfg, "weak_mode", MODES)
+    _one_of(cfg, "precision", PRECISIONS)
+    _one_of(cfg, "val_labels", VAL_LABELS)
+    _positive(cfg, "epochs", "lr", "probe_epochs", "probe_lr", "lora_alpha")
+    _positive(cfg, "probe_weight_decay", allow_zero=True)
+    for name in ("n_train_weak", "n_train_strong", "max_length", "batch_size", "probe_batch_size", "train_layers",
+                 "micro_batch_size", "lora_r", "patience", "task_seed"):
+        value = getattr(cfg, name)
+        low = 0 if name == "task_seed" else 1
+        if value is not None and value < low:
+            raise ConfigError(name, f"an integer >= {low}" + (" or None" if name in _OPTIONAL else "")
+                              + f", got {value}")
+    for name in ("n_train_weak", "n_train_strong"):
+        if getattr(cfg, name) < 2:
+            raise ConfigError(name, f"at least 2 examples (one of each class), got {getattr(cfg, name)}")
+    if cfg.n_test < MIN_TEST:
+        raise ConfigError("n_test", f"at least {MIN_TEST} test examples (with {cfg.n_test} an accuracy is too "
+                                    "coarse to compare anything; 1,000 or more for numbers to report)")
+    if cfg.micro_batch_size is not None and cfg.batch_size % cfg.micro_batch_size:
+        raise ConfigError("micro_batch_size", f"a divisor of batch_size ({cfg.batch_size}), "
+                                              f"got {cfg.micro_batch_size}")
+    if not 0 <= cfg.val_size < cfg.n_train_strong - 1:
+        raise ConfigError("val_size", f"between 0 and n_train_strong - 2 ({cfg.n_train_strong - 2}), "
+                                      f"got {cfg.val_size}")
+    if cfg.val_size and cfg.eval_every < 1:
+        raise ConfigError("eval_every", f"at least 1 step when val_size is set, got {cfg.eval_every}")
+    if cfg.patience is not None and not cfg.val_size:
+        raise ConfigError("patience", "None unless val_size > 0 (early stopping needs a validation slice: "
+                                      "set val_size, e.g. val_size=200)")
+    if not 0 <= cfg.lora_dropout < 1:
+        raise ConfigError("lora_dropout", f"a number in [0, 1), got {cfg.lora_dropout}")
+    if cfg.lora_target_modules is not None and not cfg.lora_target_modules:
+        raise ConfigError("lora_target_modules", "None (the defaults) or at least one module name")
+    for spec in LOSSES.values():
+        for option in spec.options:
+            value = getattr(cfg, option.field)
+            if not (math.isfinite(value) and option.low <= value <= option.high):
+                raise ConfigError(option.field, f"a number in [{option.low:g}, {option.high:g}] ({option.help}), "
+                                                f"got {value!r}")
+    if cfg.device is not None:
+        _check_device(cfg.device)
+
+
+_OPTIONAL = ("train_layers", "micro_batch_size", "lora_r", "patience")
+
+
+def _check_device(device: str) -> None:
+    import torch
+
+    kind = device.split(":")[0]
+    if kind not in ("cpu", "cuda", "mps"):
+        raise ConfigError("device", f"cpu, cuda (or cuda:N), mps or None (the best available), got {device!r}")
+    if kind == "cuda" and not torch.cuda.is_available():
+        raise ConfigError("device", f"a device this machine has: {device!r} was asked for but torch sees no CUDA "
+                                    "GPU (leave device unset to use the best available)")
+    mps = getattr(torch.backends, "mps", None)
+    if kind == "mps" and not (mps is not None and mps.is_available()):
+        raise ConfigError("device", "a device this machine has: mps (Apple GPU) is not available here")
 
 
 PRESETS: dict[str, dict] = {

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import os
 import shutil
+import warnings
 
 import chess
 import chess.engine
@@ -21,11 +22,24 @@ INSTALL_HINT = ("Install Stockfish (apt-get install stockfish, brew install stoc
                 "$STOCKFISH_PATH to its binary.")
 
 
+ENV_VAR = "STOCKFISH_PATH"  # the one variable; the doctor's old $STOCKFISH is read with a deprecation note
+OLD_ENV_VAR = "STOCKFISH"
+
+
 def find_stockfish() -> str | None:
-    """Path of a Stockfish binary (``$STOCKFISH_PATH``, ``PATH``, then the usual places), or None."""
-    env = os.environ.get("STOCKFISH_PATH")
-    if env and os.path.exists(env):
-        return env
+    """Path of a Stockfish binary (``$STOCKFISH_PATH``, ``PATH``, then the usual places), or None.
+
+    A ``$STOCKFISH_PATH`` that names no file is reported (a warning) rather than silently passed over;
+    the old ``$STOCKFISH`` still works, with a note to rename it."""
+    env = os.environ.get(ENV_VAR)
+    if not env and os.environ.get(OLD_ENV_VAR):
+        env = os.environ[OLD_ENV_VAR]
+        warnings.warn(f"${OLD_ENV_VAR} is deprecated: set ${ENV_VAR}={env} instead (w2s-edu reads only "
+                      f"${ENV_VAR} in a later version).", DeprecationWarning, stacklevel=2)
+    if env:
+        if os.path.exists(env):
+            return env
+        warnings.warn(f"${ENV_VAR}={env} names no file; looking for stockfish on PATH instead.", stacklevel=2)
     found = shutil.which("stockfish")
     if found:
         return found

@@ -5,34 +5,76 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import difflib
 import typing
 
 from ..config import MODES, PRESETS, W2SConfig
 from ..losses import LOSSES
 
 
+TRUE, FALSE, NONE = ("true", "1", "yes", "on"), ("false", "0", "no", "off"), ("none", "null")
+
+
+class SetError(ValueError):
+    """A ``--set KEY=VALUE`` that cannot become a config value; the message names the key."""
+
+
+def _parse_value(key: str, raw: str, hint):
+    """``raw`` as the type ``hint`` of config field ``key``; a clear error naming ``--set key`` otherwise."""
+    args = typing.get_args(hint)
+    if type(None) in args:
+        if raw.strip().lower() in NONE:
+            return None
+        hint = next(a for a in args if a is not type(None))
+    elif raw.strip().lower() in NONE:
+        raise SetError(f"--set {key}: this field cannot be none; give a value.")
+    if typing.get_origin(hint) is list:
+        (item,) = typing.get_args(hint)
+        parts = [p.strip() for p in raw.split(",")]
+        if not raw.strip() or any(not p for p in parts):
+            raise SetError(f"--set {key}: expected a comma-separated list of {item.__name__} values with no empty "
+                           f"items, got {raw!r}.")
+        return [_parse_value(key, p, item) for p in parts]
+    word = raw.strip()
+    if hint is bool:
+        if word.lower() in TRUE:
+            return True
+        if word.lower() in FALSE:
+            return False
+        raise SetError(f"--set {key}: expected true or false (also 1/0, yes/no, on/off), got {raw!r}.")
+    if hint is int:
+        try:
+            return int(word)
+        except ValueError:
+            raise SetError(f"--set {key}: expected an integer, got {raw!r}.") from None
+    if hint is float:
+        try:
+            return float(word)
+        except ValueError:
+            raise SetError(f"--set {key}: expected a number, got {raw!r}.") from None
+    if not word:
+        raise SetError(f"--set {key}: expected a value, got nothing.")
+    return word
+
+
 def parse_set(items: list[str]) -> dict:
-    """``key=value`` strings -> typed overrides, checked against the W2SConfig fields."""
+    """``key=value`` strings -> typed overrides, checked against the W2SConfig fields.
+
+    ``none`` (or ``null``) sets an optional field to None (``train_layers=none`` trains every layer);
+    booleans are true/false, 1/0, yes/no, on/off; lists are comma-separated and never empty."""
     hints = typing.get_type_hints(W2SConfig)
     fields = {f.name for f in dataclasses.fields(W2SConfig)}
     out = {}
     for item in items:
         key, sep, raw = item.partition("=")
-        if not sep or key not in fields:
-            raise ValueError(f"--set expects key=value with key one of: {', '.join(sorted(fields))}; got {item!r}.")
-        hint = str(hints[key])
-        if raw.lower() == "none" and "None" in hint:
-            out[key] = None
-        elif "list" in hint:
-            out[key] = [int(v) for v in raw.split(",")] if "int" in hint else raw.split(",")
-        elif "bool" in hint:
-            out[key] = raw.lower() in ("1", "true", "yes")
-        elif "int" in hint:
-            out[key] = int(raw)
-        elif "float" in hint:
-            out[key] = float(raw)
-        else:
-            out[key] = raw
+        key = key.strip()
+        if not sep:
+            raise SetError(f"--set expects key=value (e.g. --set lr=1e-4), got {item!r}.")
+        if key not in fields:
+            close = difflib.get_close_matches(key, fields, n=3)
+            hint = f" Did you mean {', '.join(close)}?" if close else f" Fields: {', '.join(sorted(fields))}."
+            raise SetError(f"--set {key}: not a W2SConfig field.{hint}")
+        out[key] = _parse_value(key, raw, hints[key])
     return out
 
 
@@ -49,6 +91,10 @@ def add_experiment_args(p: argparse.ArgumentParser) -> None:
 
 
 def config_from_args(args, **extra) -> W2SConfig:
-    overrides = {"task": args.task, "losses": args.loss, "seeds": args.seeds, "mode": args.mode,
-                 "device": args.device, **extra, **parse_set(args.set)}
-    return W2SConfig.from_preset("quick" if args.quick else args.preset, **overrides)
+    """The config the options ask for: the preset, then the options given (an option left out keeps the
+    preset's value), then ``--set`` (which wins over an option that sets the same field). ``None`` given
+    through ``--set KEY=none`` is a value and reaches the config."""
+    given = {"task": args.task, "losses": args.loss, "seeds": args.seeds, "mode": args.mode,
+             "device": args.device, **extra}
+    overrides = {k: v for k, v in given.items() if v is not None}
+    return W2SConfig.from_preset("quick" if args.quick else args.preset, **{**overrides, **parse_set(args.set)})

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import platform
-import shutil
 import socket
 import sys
 
@@ -20,11 +19,13 @@ def hub_reachable(timeout: float = 2.0) -> bool:
 
 
 def stockfish_path() -> str | None:
-    """The Stockfish binary (``$STOCKFISH``, PATH, or Debian's /usr/games/stockfish), if any."""
-    for candidate in (os.environ.get("STOCKFISH"), shutil.which("stockfish"), "/usr/games/stockfish"):
-        if candidate and os.path.exists(candidate):
-            return candidate
-    return None
+    """The Stockfish binary the chess code would use (:func:`w2s_edu.chess.engine.find_stockfish`:
+    ``$STOCKFISH_PATH``, PATH, the usual places), if any."""
+    try:
+        from ..chess.engine import find_stockfish
+    except ImportError:  # python-chess missing: the chess extra is not installed
+        return None
+    return find_stockfish()
 
 
 def checks() -> list[tuple[str, bool, str]]:

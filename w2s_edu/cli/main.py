@@ -1,10 +1,11 @@
-"""The ``w2s-edu`` command: run, sweep, tasks, models, doctor, render.
+"""The ``w2s-edu`` command: run, sweep, tasks, models, losses, cache, doctor, render, chess-pretrain.
 
     w2s-edu run                      # the embedded offline default (a few minutes on 2 CPU cores)
     w2s-edu run --quick              # a first look in well under a minute
     w2s-edu run --task capitals --weak minilm-l2 --strong minilm-l6 --loss xent,logconf --seeds 3
     w2s-edu run --set lr=1e-4 --set epochs=3   # any W2SConfig field
     w2s-edu sweep --weak minilm-l1,minilm-l2 --strong minilm-l4,minilm-l6
+    w2s-edu cache                    # where the cache is, its size; --clear all|KIND, --clear-model NAME
 """
 
 from __future__ import annotations
@@ -102,7 +103,8 @@ def cmd_doctor(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="w2s-edu", description="Weak-to-strong generalization experiments.")
+    parser = argparse.ArgumentParser(prog="w2s-edu", description="Weak-to-strong generalization experiments. "
+                                     "Add --debug anywhere to see a traceback instead of a one-line error.")
     sub = parser.add_subparsers(dest="command")
     run = sub.add_parser("run", help="one experiment (no options: the embedded offline default)")
     add_experiment_args(run)
@@ -119,6 +121,12 @@ def build_parser() -> argparse.ArgumentParser:
                              ("losses", cmd_losses, "list the losses and their options"),
                              ("doctor", cmd_doctor, "check this machine: torch, device, models, hub")):
         sub.add_parser(name, help=text).set_defaults(func=func)
+    from . import cache as cache_cli
+
+    cache_cmd = sub.add_parser("cache", help="the disk cache: where it is and its size; "
+                                             "--clear all|features|runs|damaged, --clear-model NAME")
+    cache_cli.add_arguments(cache_cmd)
+    cache_cmd.set_defaults(func=cache_cli.run_from_args)
     from ..devtools import render_solutions  # argparse only; nbconvert is imported when it renders
 
     render = sub.add_parser("render", help="execute solutions/*.ipynb and write HTML pages and an index")
@@ -137,27 +145,57 @@ def _cmd_chess_pretrain(args) -> int:
     return chess_pretrain_main(args.rest)
 
 
+DEBUG_ENV = "W2S_EDU_DEBUG"
+USER_ERRORS = (ValueError, RuntimeError, OSError, FloatingPointError, ImportError)
+
+
+def _interrupted() -> int:
+    """Ctrl-C: say what is kept and how to go on, without a traceback (exit code 130, as shells do)."""
+    from ..cache import cache_dir
+
+    try:
+        runs = cache_dir("runs")
+        n = sum(1 for _ in runs.glob("*.npz"))
+        kept = f"{n} trained model(s) are cached in {runs}"
+    except Exception:  # the cache itself may be what failed
+        kept = "the models trained so far are in the cache"
+    print(f"\ninterrupted: {kept}; run the same command again and it resumes where it stopped "
+          "(every finished model is reused).", file=sys.stderr)
+    return 130
+
+
 def main(argv: list[str] | None = None) -> int:
+    """The ``w2s-edu`` command. A mistake in the options, the data or the environment ends with one
+    ``error:`` line that says what to do, exit code 2; ``--debug`` (anywhere) or ``W2S_EDU_DEBUG=1``
+    shows the traceback instead, for bug reports."""
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     import matplotlib
 
     matplotlib.use("Agg")
     argv = sys.argv[1:] if argv is None else list(argv)
-    if argv[:1] == ["chess-pretrain"]:  # its own options (argparse cannot forward "--x" to a subcommand)
-        return _cmd_chess_pretrain(argparse.Namespace(rest=argv[1:]))
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
-        parser.print_help()
-        return 0
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", FutureWarning)
-        try:
+    debug = "--debug" in argv or os.environ.get(DEBUG_ENV, "") not in ("", "0")
+    argv = [a for a in argv if a != "--debug"]
+    try:
+        if argv[:1] == ["chess-pretrain"]:  # its own options (argparse cannot forward "--x" to a subcommand)
+            return _cmd_chess_pretrain(argparse.Namespace(rest=argv[1:]))
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if not getattr(args, "func", None):
+            parser.print_help()
+            return 0
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
             return args.func(args)
-        except (ValueError, RuntimeError, NotADirectoryError, FileNotFoundError,
-                FloatingPointError) as err:
-            print(f"error: {err}", file=sys.stderr)
-            return 2
+    except KeyboardInterrupt:
+        if debug:
+            raise
+        return _interrupted()
+    except USER_ERRORS as err:
+        if debug:
+            raise
+        print(f"error: {err}", file=sys.stderr)
+        print(f"(w2s-edu --debug ... or {DEBUG_ENV}=1 shows the traceback, for a bug report)", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

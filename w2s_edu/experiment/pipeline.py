@@ -22,7 +22,7 @@ from typing import Callable
 
 import numpy as np
 
-from ..config import W2SConfig
+from ..config import SMALL_TEST, W2SConfig
 from ..losses import one_hot
 from ..tasks.registry import get_task
 from ..train.executor import LocalExecutor
@@ -132,6 +132,9 @@ def summarize_seeds(cfg: W2SConfig, per_seed: list[dict], seconds: float) -> W2S
     notes = sorted({str(w.message) for w in caught if issubclass(w.category, PGRUndefinedWarning)})
     for note in notes[:1]:
         warnings.warn(note, PGRUndefinedWarning, stacklevel=3)
+    if cfg.n_test < SMALL_TEST:
+        notes.append(f"n_test={cfg.n_test}: a test accuracy's standard error is about {(0.25 / cfg.n_test) ** 0.5:.2f} "
+                     f"here, so read these numbers as a smoke test, not a result (use n_test >= {SMALL_TEST}).")
     details = [{k: v for k, v in p.items() if not k.startswith("_")} | {"loss_curves": p["_loss_curves"]}
                for p in per_seed]
     return W2SResult(config=cfg.to_dict(), seeds=list(cfg.seeds), weak_acc=weak, ceiling_acc=ceiling,

@@ -8,7 +8,9 @@ ceiling is not above the supervisor) are written as ``null``.
 
 from __future__ import annotations
 
+import errno
 import math
+import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -76,12 +78,24 @@ class W2SResult:
         return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
 
 
-def check_out_dir(out_dir: str | Path) -> Path:
+def check_out_dir(out_dir: str | Path, option: str = "--out") -> Path:
+    """The output folder, created if missing and checked writable now, so a run fails before hours of
+    training rather than after. Errors name ``option`` (the command-line option or argument behind it)."""
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
-        raise NotADirectoryError(f"--out {str(out)!r} is a file, not a folder. Pass a folder path "
+        raise NotADirectoryError(f"{option} {str(out)!r} is a file, not a folder. Pass a folder path "
                                  "(it is created if missing), or move the file away.")
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / f".w2s-write-check-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as err:
+        reason = {errno.ENOSPC: "no space is left on that disk", errno.EACCES: "it is not writable",
+                  errno.EPERM: "it is not writable", errno.EROFS: "it is on a read-only file system",
+                  errno.ENOTDIR: "a part of that path is a file"}.get(err.errno, err.strerror or str(err))
+        raise OSError(f"{option} {str(out)!r} cannot hold the results: {reason}. Pass a folder you can "
+                      f"write to, e.g. {option} ./w2s-runs") from None
     return out
 
 

@@ -143,9 +143,9 @@ def train_and_predict(role: ModelRole, inputs: Inputs, rows: dict[str, np.ndarra
         "texts": getattr(inputs, "fingerprint", None),  # rows are positions: which texts they point into
     })
     path = cache.cache_dir("runs") / f"{key}.npz"
-    if ex.cached(path):
-        with np.load(path) as saved:
-            return {"key": key, **{k: saved[k] for k in saved.files}}
+    saved = cache.load_or_none(path, _read_run) if ex.cached(path) else None  # None: missing or damaged
+    if saved is not None:
+        return {"key": key, **saved}
     model = role.new_classifier(seed)
     val_data = None if val is None else (inputs.subset(rows[val[0]]), val[1])
     history = ex.train(model, inputs.subset(rows[train_split]), targets, tcfg, val=val_data, desc=desc,
@@ -154,5 +154,21 @@ def train_and_predict(role: ModelRole, inputs: Inputs, rows: dict[str, np.ndarra
     out["loss_curve"] = np.asarray(history["loss"], dtype=np.float32)
     out["eval_step"] = np.asarray(history["eval_step"], dtype=np.int64)
     out["eval_acc"] = np.asarray(history["eval_acc"], dtype=np.float32)
-    ex.write(path, lambda tmp: np.savez(open(tmp, "wb"), **out))
+    ex.write(path, lambda tmp: _write_run(tmp, out))
+    # the sidecar names the model, for `w2s-edu cache --clear-model` (the key is a hash)
+    ex.write(cache.meta_path(path), cache.json_writer({
+        "model": role.spec.name, "path": role.spec.path, "layers": role.spec.num_layers, "mode": role.mode,
+        "loss": loss, "seed": seed, "desc": desc}))
     return {"key": key, **out}
+
+
+def _read_run(path) -> dict:
+    # every array is read here, so that a damaged member fails inside load_or_none; the file is ours to
+    # close (np.load leaves it open when the zip is damaged, and an open file cannot be moved on Windows)
+    with open(path, "rb") as f, np.load(f) as saved:
+        return {k: saved[k] for k in saved.files}
+
+
+def _write_run(tmp: str, out: dict) -> None:
+    with open(tmp, "wb") as f:
+        np.savez(f, **out)

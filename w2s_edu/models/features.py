@@ -155,13 +155,21 @@ def _frozen_inputs(spec, texts, kind, train_layers, max_length, batch_size, devi
         **({"dtype": spec.dtype} if spec.dtype else {}),  # weights loaded in half precision (GPU)
     })
     path = cache.cache_dir("features") / f"{key}.pt"
-    if use_cache and path.exists():
-        saved = torch.load(path, weights_only=True)
-        return Inputs(kind, saved["data"], saved.get("offsets"))
+    saved = cache.load_or_none(path, lambda p: _read_inputs(p, kind)) if use_cache else None
+    if saved is not None:
+        return saved
     part = {None: "", 0: " (embeddings)"}.get(depth, f" (embeddings + first {depth} blocks)")
     desc = f"encoding {len(texts)} texts with {spec.name}{part}"
     inputs = _encode(model, tokenize(tokenizer, texts, max_length), kind, depth, batch_size, device, desc)
     if use_cache:
         payload = {"data": inputs.data, **({"offsets": inputs.offsets} if inputs.offsets is not None else {})}
         cache.atomic_write(path, lambda tmp: torch.save(payload, tmp))
+        cache.write_meta(path, {"model": spec.name, "path": spec.path, "layers": spec.num_layers, "kind": kind,
+                                "depth": depth, "texts": len(texts)})  # for `w2s-edu cache --clear-model`
     return inputs
+
+
+def _read_inputs(path, kind: str) -> Inputs:
+    """A cached store (``{"data": ..., "offsets": ...}``); raises on a damaged file."""
+    saved = torch.load(path, weights_only=True)
+    return Inputs(kind, saved["data"], saved.get("offsets"))

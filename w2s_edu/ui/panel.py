@@ -28,21 +28,27 @@ from ..config import MODES, W2SConfig
 from ..experiment.memo import remembered
 from ..experiment.metrics import PGRUndefinedWarning, summarize
 from ..experiment.results import W2SResult
-from ..losses import LOSSES
+from ..losses import LOSSES, loss_option
 from ..models.registry import OFFLINE_LADDER
 from ..report.plots import plot_result
 from ..tasks.registry import OFFLINE_KINDS, list_tasks
 from .widgets import error_output, figure_output
 
 SIZES = (64, 250, 500, 1000, 1500, 3000)
+AUX = loss_option("aux_coef")  # the slider spans the range the registry allows
 
 
 def _config_from(base: W2SConfig, values: dict) -> W2SConfig:
     n = int(values["n_train"])
     return base.replace(task=values["task"], weak=values["weak"], strong=values["strong"],
                         losses=list(values["losses"]), aux_coef=float(values["aux_coef"]),
-                        n_train_weak=n, n_train_strong=n, seeds=list(range(int(values["seeds"]))),
+                        n_train_weak=n, n_train_strong=n, seeds=_seeds(base.seeds, int(values["seeds"])),
                         mode=values["mode"], show_progress=False)
+
+
+def _seeds(start: list[int], count: int) -> list[int]:
+    """The starting config's seeds while the slider shows their number, else seeds 0..count-1."""
+    return list(start) if count == len(start) else list(range(count))
 
 
 def _row(cfg: W2SConfig, result: W2SResult, seconds: float) -> str:
@@ -101,10 +107,12 @@ def experiment_panel(preset: str = "quick", run: Callable[..., W2SResult] | None
         "mode": w.ToggleButtons(options=list(MODES), value=base.mode, description="strong mode", style=style),
         "losses": w.SelectMultiple(options=list(LOSSES), value=tuple(base.losses), rows=3, description="losses",
                                    style=style),
-        "aux_coef": w.FloatSlider(value=base.aux_coef, min=0.0, max=1.0, step=0.05, description="aux coef",
+        "aux_coef": w.FloatSlider(value=base.aux_coef, min=AUX.low, max=AUX.high, step=0.05, description="aux coef",
                                   style=style),
         "n_train": w.Dropdown(options=sizes, value=base.n_train_strong, description="train size", style=style),
-        "seeds": w.IntSlider(value=len(base.seeds), min=1, max=5, description="seeds", style=style),
+        # the sliders' ranges always hold the starting config (a slider would silently clamp it otherwise)
+        "seeds": w.IntSlider(value=len(base.seeds), min=1, max=max(5, len(base.seeds)), description="seeds",
+                             style=style),
     }
     button = w.Button(description="Run", button_style="primary", icon="play")
     progress = w.IntProgress(value=0, min=0, max=1, description="progress", style=style)
