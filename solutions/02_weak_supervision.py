@@ -645,8 +645,10 @@ plt.show()
 #    corrected.
 # 2. Train a strong student on the weak labels and measure how well it can fit them (how often it
 #    ends up agreeing with them on held-out data, or its loss on them). If it fits them almost
-#    perfectly, their errors are learnable and will be imitated. Charikar et al. (2024) show that
-#    the student's gain over its teacher is bounded by exactly this misfit.
+#    perfectly, their errors are learnable and will be imitated. Charikar et al. (2024) make this
+#    exact for a convex strong class trained with squared loss: err(student) <= err(weak) - misfit,
+#    so the student's gain over its teacher is *at least* the misfit between them (a lower bound on
+#    the gain, not a cap): a student that fits its teacher exactly is guaranteed nothing.
 # 3. Where errors are systematic but the student's prior (its representation) favours the truth:
 #    the loss rewards the student for trusting its own confident predictions. It cannot help much
 #    where the student has no reason to prefer the truth over the supervisor's rule, as in our world,
