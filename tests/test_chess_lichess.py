@@ -5,6 +5,8 @@ import pytest
 
 from w2s_edu.tasks.chess.lichess import COLUMNS, read_lichess_csv, write_lichess_csv
 from w2s_edu.tasks.chess.puzzles import Puzzle
+from w2s_edu.tasks.chess.task import puzzles_to_dataset
+from w2s_edu.tasks.rows import MalformedRowError
 
 HEADER = ",".join(COLUMNS)
 # Black plays ...Kb8 (Moves[0]); White then mates with Rh8 (the solution, Moves[1]).
@@ -60,6 +62,32 @@ def test_loader_rejects_bad_rows(tmp_path):
     bad_header.write_text("id,fen\n1,x\n")
     with pytest.raises(ValueError, match="missing column"):
         read_lichess_csv(bad_header)
+
+
+@pytest.mark.parametrize("row, field", [
+    ("p3,1k6/8/1K6/8/8/8/8/7R b - - 0 1", "Moves"),  # cut short: no Moves (was AttributeError on None)
+    ("p3,,b8a8 h1h8,900,0,0,0,,,", "FEN"),
+    ("p3,1k6/8/1K6/8/8/8/8/9R b - - 0 1,b8a8 h1h8,900,0,0,0,,,", "FEN"),
+    ("p3,1k6/8/1K6/8/8/8/8/7R b - - 0 1,b8a8 h1h8,strong,0,0,0,,,", "Rating"),
+    ("p3,1k6/8/1K6/8/8/8/8/7R b - - 0 1,b8a8 h1h8 zz,900,0,0,0,,,", "Moves"),
+    ("p3,1k6/8/1K6/8/8/8/8/7R b - - 0 1,b8a8 h1h8,900,0,0,0,,,,x", "(extra fields)"),
+])
+def test_a_bad_row_names_the_file_row_puzzle_and_field(tmp_path, row, field):
+    good = "p1,1k6/8/1K6/8/8/8/8/7R b - - 0 1,b8a8 h1h8,900,75,95,10,mate mateIn1,,"
+    path = _write(tmp_path, good, good.replace("p1", "p2"), row)
+    with pytest.raises(MalformedRowError) as err:
+        read_lichess_csv(path)
+    assert err.value.field == field and err.value.dataset == str(path)
+    for part in (str(path), "row 2", "line 4", "'p3'", f"field {field!r}"):
+        assert part in str(err.value), (part, str(err.value))
+
+
+def test_two_mates_in_one_give_no_mating_negative(tmp_path):
+    # Black plays ...Kg8-h8; then Ra8# and Rb8# both mate. The file says a1a8; b1b8 must never be a wrong move.
+    puzzles = read_lichess_csv(_write(tmp_path, "two,6k1/5ppp/8/8/8/8/8/RR4K1 b - - 0 1,g8h8 a1a8,900,0,0,0,mate,,"))
+    n_legal = chess.Board(puzzles[0].fen).legal_moves.count()
+    ds = puzzles_to_dataset(puzzles, seed=0, negatives=n_legal - 2)
+    assert ds["label"].count(0) == n_legal - 2 and "b1b8" not in ds["move"]
 
 
 def test_round_trip(tmp_path):

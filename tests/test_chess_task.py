@@ -48,6 +48,34 @@ def test_draw_negatives_never_returns_the_solution():
     assert "h1h8" not in negs and len(negs) == chess.Board(MATE.fen).legal_moves.count() - 1
 
 
+# Two rooks, a back-rank king: Ra8# and Rb8# both mate (like Lichess puzzle 00DPQ, which has two mates in one;
+# Lichess accepts any mate as the last move of a solution).
+TWO_MATES = Puzzle("7k/5ppp/8/8/8/8/8/RR4K1 w - - 0 1", ["a1a8"], ["mateIn1"], puzzle_id="two-mates")
+
+
+def _mating(fen, uci):
+    board = chess.Board(fen)
+    board.push_uci(uci)
+    return board.is_checkmate()
+
+
+def test_a_negative_is_never_another_mate():
+    import random
+
+    legal = [m.uci() for m in chess.Board(TWO_MATES.fen).legal_moves]
+    assert sorted(m for m in legal if _mating(TWO_MATES.fen, m)) == ["a1a8", "b1b8"]
+    for seed in range(20):
+        negs = draw_negatives(TWO_MATES.fen, "a1a8", 100, random.Random(seed))
+        assert sorted(negs) == sorted(m for m in legal if m not in ("a1a8", "b1b8"))
+        assert draw_negatives(TWO_MATES.fen, "a1a8", 1, random.Random(seed)) != ["b1b8"]
+    ds = puzzles_to_dataset([TWO_MATES], seed=0, negatives=len(legal) - 2)
+    assert ds["label"].count(1) == 1 and not any(_mating(TWO_MATES.fen, m) for m, y in zip(ds["move"], ds["label"])
+                                                  if y == 0)
+    # a longer puzzle whose first move does not mate never gets a mate in one as its wrong move either
+    negs = draw_negatives(TWO_MATES.fen, "g1f2", 100, random.Random(0))
+    assert "a1a8" not in negs and "b1b8" not in negs
+
+
 def test_split_by_group_keeps_puzzles_whole():
     ds = puzzles_to_dataset(_puzzles(40), seed=0)
     parts = split_by_group(ds, 20, 20, 30, seed=0)
@@ -106,3 +134,15 @@ def test_cached_mate_puzzles_round_trip_through_the_cache():
     again = cached_mate_puzzles(seed=2, n_positions=300)  # read back from the JSON cache
     assert [(p.fen, p.moves, p.themes) for p in first] == [(p.fen, p.moves, p.themes) for p in again]
     assert all(chess.Move.from_uci(p.best) in p.board.legal_moves for p in again)
+
+
+def test_a_damaged_mate_puzzle_cache_is_recomputed_with_a_warning():
+    from w2s_edu import cache
+    from w2s_edu.tasks.chess.task import cached_mate_puzzles
+
+    first = cached_mate_puzzles(seed=2, n_positions=300)
+    path = cache.cache_dir("chess") / "mates-seed2-n300.json"
+    path.write_text(path.read_text()[: len(path.read_text()) // 2])  # a run killed mid-write, say
+    with pytest.warns(cache.CacheWarning, match="mates-seed2-n300.json"):
+        again = cached_mate_puzzles(seed=2, n_positions=300)
+    assert [p.fen for p in again] == [p.fen for p in first]

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import collections
 import math
+import random
+import warnings
 
 import datasets
 import pytest
 
 from w2s_edu.tasks import paper as hub
-from w2s_edu.tasks.leaks import format_leak_score, synthetic_rows
+from w2s_edu.tasks.leaks import answer_leak_score, answer_only_accuracy, format_leak_score, synthetic_rows
+from w2s_edu.tasks.rows import SkippedRowsWarning
 from w2s_edu.tasks.registry import describe_tasks, get_task, list_tasks
 from w2s_edu.tasks.splits import straddling_groups
 
@@ -37,8 +40,8 @@ CHOICE = {
         {"id": "3E7T##q2_a1", "context": "I was so tired that I fell asleep on the couch .",
          "question": "Why did I sleep on the couch ?", "answer0": "I was tired .", "answer1": "The bed was broken .",
          "answer2": "The couch was new .", "answer3": "None of the above choices .", "label": 3},
-    ], [("This person likes music and will see other bands play .",
-         ["None of the above choices .", "This person only likes Good Old War .", "Other bands are not on tour ."]),
+    ], [("This person likes music and will see other bands play .",  # the generic phrase is never drawn
+         ["This person only likes Good Old War .", "Other bands are not on tour ."]),
         None]),
     "dream": ([
         {"id": 0, "dialogue_id": "5-510",
@@ -85,7 +88,12 @@ CHOICE = {
          "question": "What did the writer think of Mrs. Gaylord?", "question_type": "Subsequent_state",
          "answers": ["not enough information", "She was a bad cook", "She was very nice", "She was mean"],
          "correct_answer_id": 2},
-    ], [("She was very nice", ["not enough information", "She was a bad cook", "She was mean"])]),
+        {"id": "f001_1", "context_id": "f001", "question_id": "1", "domain": "fiction",
+         "metadata": {"author": "Joseph Devon", "title": "Black Eyed Susan", "url": "http://example.org"},
+         "context": "That fall came and I went back to Michigan and the school year went by.",
+         "question": "How old was the writer's sister?", "question_type": "Factual",
+         "answers": ["ten", "twelve", "fifteen", "not enough information"], "correct_answer_id": 3},
+    ], [("She was very nice", ["She was a bad cook", "She was mean"]), None]),
     "piqa": ([
         {"goal": "When boiling butter, when it's ready, you can", "sol1": "Pour it onto a plate",
          "sol2": "Pour it into a jar", "label": 1},
@@ -247,7 +255,13 @@ def _check_output(ds: datasets.Dataset) -> None:
 @pytest.mark.parametrize("name", sorted(CHOICE))
 def test_choice_items_give_one_true_and_one_false_example_in_the_same_template(name):
     rows, answers = CHOICE[name]
-    ds = hub.format_rows(name, rows, seed=0)
+    if name == "hellaswag":  # its second row is unlabelled (a test row): skipped, and counted in a warning
+        with pytest.warns(SkippedRowsWarning, match="row 1 field 'label'"):
+            ds = hub.format_rows(name, rows, seed=0)
+    else:  # CosmosQA and QuAIL skip their generic-answer items by design, without a warning
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", SkippedRowsWarning)
+            ds = hub.format_rows(name, rows, seed=0)
     _check_output(ds)
     kept = [a for a in answers if a is not None]
     assert len(ds) == 2 * len(kept)  # skipped items give nothing
@@ -284,7 +298,11 @@ def test_openbookqa_answers_are_text_for_true_and_false_alike():
 @pytest.mark.parametrize("name", sorted(BINARY))
 def test_binary_rows_keep_their_label_and_are_balanced(name):
     rows, labels, key = BINARY[name]
-    ds = hub.format_rows(name, rows, seed=0)
+    if None in labels:  # unlabelled rows (GLUE test: -1) are skipped, and counted in one warning
+        with pytest.warns(SkippedRowsWarning, match=f"{name} .split 'train'.: skipped 1 of {len(rows)}"):
+            ds = hub.format_rows(name, rows, seed=0)
+    else:
+        ds = hub.format_rows(name, rows, seed=0)
     _check_output(ds)
     n_per_class = min(sum(y == c for y in labels if y is not None) for c in (0, 1))
     assert len(ds) == 2 * n_per_class
@@ -368,6 +386,7 @@ def test_straddling_groups_counts_examples_whose_item_is_in_another_part():
 # deviations above chance (one-sided p < 4e-5 per dataset, < 1e-3 over all 24), while a real leak
 # scores near 1.0 (below). The detector is deterministic for a seed, so this test cannot flake.
 LEAK_THRESHOLD = 0.6
+ANSWER_LEAK_THRESHOLD = 0.55
 
 
 def _leak_n(name: str) -> int:
@@ -383,6 +402,73 @@ def test_no_template_leaks_the_label(name):
     assert report.n_test >= 400, report
     assert LEAK_THRESHOLD >= 0.5 + 4 * report.chance_sd
     assert report.accuracy < LEAK_THRESHOLD, str(report)
+    if hub.paper_dataset(name).kind != "choice":
+        assert report.answer is None  # the label is a column: there is no pool of answers
+        return
+    assert report.answer.n_test >= 400
+    # The answer alone does not give the label away either (no answer only right or only wrong). That
+    # check needs no classifier, so it runs on more rows: 0.55 is then 4 chance standard deviations, and
+    # the leaks it is for score 0.59 (QuAIL) and 0.62 (CosmosQA).
+    answer = answer_leak_score(name, n=2000, seed=0)
+    assert ANSWER_LEAK_THRESHOLD >= 0.5 + 4 * answer.chance_sd
+    assert answer.accuracy < ANSWER_LEAK_THRESHOLD, str(answer)
+
+
+# --------------------------------------------------------------------------- answer-only leaks
+GENERIC = {"cosmos_qa": "None of the above choices .", "quail": "not enough information"}
+
+
+def _old_choice_examples(name, rows, seed=0):
+    """What the formatters before this check did: the right answer of every item kept (CosmosQA: except
+    'None of the above'), the wrong one drawn from all the others, the generic phrase included."""
+    rng, answers, labels, groups = random.Random(seed), [], [], []
+    for i, row in enumerate(rows):
+        if name == "cosmos_qa":
+            options, at = [row[f"answer{k}"] for k in range(4)], row["label"]
+            if options[at].startswith("None of the above choices"):
+                continue
+        else:
+            options, at = row["answers"], row["correct_answer_id"]
+        answers += [options[at], rng.choice([o for k, o in enumerate(options) if k != at])]
+        labels += [1, 0]
+        groups += [i, i]
+    return answers, labels, groups
+
+
+@pytest.mark.parametrize("name", sorted(GENERIC))
+def test_the_fake_rows_offer_the_generic_answer_like_the_hub(name):
+    rows = synthetic_rows(name, 2000, seed=0)
+    options = [[r[f"answer{k}"] for k in range(4)] if name == "cosmos_qa" else r["answers"] for r in rows]
+    right = [o[r["label" if name == "cosmos_qa" else "correct_answer_id"]] for o, r in zip(options, rows)]
+    offered = sum(GENERIC[name] in o for o in options) / len(rows)
+    is_right = sum(a == GENERIC[name] for a in right) / len(rows)
+    assert (0.6 < offered < 0.8 and 0.05 < is_right < 0.12) if name == "cosmos_qa" else (
+        offered == 1 and 0.08 < is_right < 0.14), (offered, is_right)
+
+
+@pytest.mark.parametrize("name", sorted(GENERIC))
+def test_the_answer_only_check_catches_a_generic_phrase_drawn_only_as_a_wrong_answer(name):
+    rows = synthetic_rows(name, 1000, seed=0)
+    old = answer_only_accuracy(*_old_choice_examples(name, rows), seed=0)
+    assert old[0] > 0.57 and old[2] >= 900, old[:3]  # on the hub's validation sets: 0.62 and 0.59
+    assert old[3][0][0] == GENERIC[name].lower().rstrip(" .")  # the most one-sided recurring answer
+    new = answer_leak_score(name, n=1000, seed=0)
+    assert 0.47 < new.accuracy < 0.53, str(new)
+    ds = hub.format_rows(name, rows, seed=0)
+    assert not any(GENERIC[name] in t for t in ds["text"])  # the phrase is neither right nor wrong
+    assert len(ds) < 2 * len(rows)  # its items are dropped
+
+
+def test_the_answer_only_check_reads_real_rows():
+    """rows= is the dataset's own answer pool: an answer that is always right is caught there."""
+    rng = random.Random(0)
+    rows = [{**row, "correct_answer": "oxygen" if rng.random() < 0.3 else row["correct_answer"]}
+            for row in synthetic_rows("sciq", 600, seed=1)]
+    report = format_leak_score("sciq", n=600, seed=0, rows=rows)
+    top = report.answer.one_sided[0]  # (answer, times true, times false) in the training half
+    assert report.answer.accuracy > 0.6 and top[0] == "oxygen" and top[1] > 50 and top[2] == 0, str(report)
+    assert report.accuracy < LEAK_THRESHOLD  # the template check still runs on fake rows
+    assert answer_leak_score("sciq", n=600, seed=0).accuracy < 0.55
 
 
 def _letters_for_true(row, answer):
@@ -426,6 +512,25 @@ def test_a_saved_dataset_dict_maps_train_and_test_to_the_hub_split_names(tmp_pat
     assert task.to_dict() == test.to_dict()
     with pytest.raises(ValueError, match="split must be"):
         hub.load_paper_task("boolq", split="validation", rows=val)
+
+
+@pytest.mark.parametrize("name, hub_keys", [("mc_taco", ("validation", "test")), ("boolq", ("train", "validation")),
+                                             ("cosmos_qa", ("train", "validation", "test"))])
+def test_a_saved_folder_with_train_and_test_gives_each_its_own_rows(tmp_path, name, hub_keys):
+    """train/test folders are read by name; a copy of the hub (it has every hub split) through the mapping."""
+    train, test = synthetic_rows(name, 30, seed=0), synthetic_rows(name, 20, seed=1)
+    datasets.DatasetDict({"train": datasets.Dataset.from_list(train),
+                          "test": datasets.Dataset.from_list(test)}).save_to_disk(str(tmp_path / "mine"))
+    for split, rows in (("train", train), ("test", test)):
+        got = hub.load_paper_task(name, split=split, path=str(tmp_path / "mine"))
+        assert got.to_dict() == hub.load_paper_task(name, split=split, rows=rows).to_dict(), split
+    parts = [synthetic_rows(name, 10 + 5 * k, seed=k) for k in range(len(hub_keys))]
+    datasets.DatasetDict({key: datasets.Dataset.from_list(rows) for key, rows in zip(hub_keys, parts)}).save_to_disk(
+        str(tmp_path / "hub"))
+    for split in ("train", "test"):
+        rows = parts[hub_keys.index(hub.paper_dataset(name).splits[split])]
+        got = hub.load_paper_task(name, split=split, path=str(tmp_path / "hub"))
+        assert got.to_dict() == hub.load_paper_task(name, split=split, rows=rows).to_dict(), split
 
 
 def test_max_items_draws_the_same_items_for_a_seed():

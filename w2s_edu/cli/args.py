@@ -12,6 +12,8 @@ from ..config import MODES, PRESETS, W2SConfig
 from ..losses import LOSSES
 
 
+#: What a user's mistake raises (options, data, files, the environment): one ``error:`` line, exit code 2.
+USER_ERRORS = (ValueError, RuntimeError, OSError, FloatingPointError, ImportError)
 TRUE, FALSE, NONE = ("true", "1", "yes", "on"), ("false", "0", "no", "off"), ("none", "null")
 
 
@@ -88,6 +90,14 @@ def add_experiment_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--device", help="cuda, mps or cpu (default: the best available)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="any W2SConfig field")
     p.add_argument("--out", default="w2s-runs", help="output folder (default: ./w2s-runs)")
+
+
+def add_run_args(p: argparse.ArgumentParser) -> None:
+    """The options of one experiment: :func:`add_experiment_args` and the two models."""
+    add_experiment_args(p)
+    p.add_argument("--weak", help="weak supervisor model (minilm-l1..l6, a ladder name, hub id or folder; "
+                                  "w2s-edu models lists them)")
+    p.add_argument("--strong", help="strong student model")
 
 
 def config_from_args(args, **extra) -> W2SConfig:

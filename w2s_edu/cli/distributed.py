@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 from ..train.distributed import ACCELERATE_PRECISION, AccelerateExecutor, fsdp_config, make_accelerator, precision_of
-from .args import add_experiment_args, config_from_args
+from .args import USER_ERRORS, add_run_args, config_from_args
 
 PROG = "python -m w2s_edu.cli.distributed"
 
@@ -69,9 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
                                                             "accelerate launch or torchrun).")
     sub = parser.add_subparsers(dest="command")
     run = sub.add_parser("run", help="one experiment, every model trained across all processes")
-    add_experiment_args(run)
-    run.add_argument("--weak", help="weak supervisor model (minilm-l1..l6, a ladder name, hub id or folder)")
-    run.add_argument("--strong", help="strong student model")
+    add_run_args(run)
     run.add_argument("--cpu", action="store_true", help="use CPU processes (gloo) even when GPUs are present")
     run.set_defaults(func=cmd_run)
     check = sub.add_parser("check", help="each process prints its rank, device and precision")
@@ -95,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     try:
         return args.func(args)
-    except (ValueError, RuntimeError, FileNotFoundError, FloatingPointError) as err:
+    except USER_ERRORS as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
 

@@ -15,7 +15,7 @@ import os
 import sys
 import warnings
 
-from .args import add_experiment_args, config_from_args
+from .args import USER_ERRORS, add_experiment_args, add_run_args, config_from_args
 
 
 def cmd_run(args) -> int:
@@ -107,9 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
                                      "Add --debug anywhere to see a traceback instead of a one-line error.")
     sub = parser.add_subparsers(dest="command")
     run = sub.add_parser("run", help="one experiment (no options: the embedded offline default)")
-    add_experiment_args(run)
-    run.add_argument("--weak", help="weak supervisor model (minilm-l1..l6, hub id or folder)")
-    run.add_argument("--strong", help="strong student model")
+    add_run_args(run)
     run.set_defaults(func=cmd_run)
     sweep = sub.add_parser("sweep", help="every weak x strong pair; PGR heatmap and size plot")
     add_experiment_args(sweep)
@@ -146,7 +144,6 @@ def _cmd_chess_pretrain(args) -> int:
 
 
 DEBUG_ENV = "W2S_EDU_DEBUG"
-USER_ERRORS = (ValueError, RuntimeError, OSError, FloatingPointError, ImportError)
 
 
 def _interrupted() -> int:

@@ -14,8 +14,9 @@ several rows). Every named task is registered once in :mod:`.registry`, with a k
   ``random.Random(seed)``), exactly 50% true, and, where possible, each subject is used in one
   statement only, so a model cannot solve the task by memorising which subjects are "true";
 * ``chess``: ``chess-puzzles`` (:mod:`.chess.task`), "is this move the best?", offline;
-* ``paper``: the NLP datasets of Burns et al. (2023) as ``paper:<name>`` (:mod:`.paper`,
-  :mod:`.paper_formats`), from the hub or ``paper:<name>@<folder>`` (a ``save_to_disk`` copy);
+* ``paper``: the NLP datasets of Burns et al. (2023) as ``paper:<name>`` (:mod:`.paper`; definitions in
+  :mod:`.paper_formats` and :mod:`.paper_labels`; every field read strictly by :mod:`.rows`), from the hub or
+  ``paper:<name>@<folder>`` (a ``save_to_disk`` copy);
 * ``pairs``: reward-model pairs ``reward:categories`` and ``reward:anthropic_hh`` (:mod:`.pairs`),
   prompt/chosen/rejected rather than text/label: :func:`load_reward_pairs` loads them.
 
@@ -28,7 +29,8 @@ same without cutting groups.
 To add a task: write ``@register_task("name", "one line", kind="statements")`` on a function
 ``build(seed) -> datasets.Dataset`` in a module of this package (for statements,
 :func:`true_false_statements` does the balancing), and import that module below so that it
-registers; for a paper dataset add a definition to :mod:`.paper_formats`.
+registers; for a paper dataset add a definition to :mod:`.paper_formats` (multiple choice) or
+:mod:`.paper_labels` (rows with a label).
 """
 
 from .registry import (
@@ -46,10 +48,11 @@ from .registry import (
 from .statements import article, half_true, other_choice, to_dataset, true_false_statements
 from .splits import SPLIT_NAMES, describe_splits, split_by_group, split_task, straddling_groups
 from .paper import PaperDataset, format_rows, load_paper_task, paper_dataset
-from .leaks import LeakReport, format_leak_score, synthetic_rows
+from .leaks import AnswerLeakReport, LeakReport, answer_leak_score, format_leak_score, synthetic_rows
+from .rows import MalformedRowError, SkippedRowsWarning
 from .pairs import load_reward_pairs, order_pairs, pair_text, reward_text  # registers reward:*
 from .chess.task import multiple_choice_accuracy  # registers chess-puzzles
-from . import geo, paper_formats, words  # noqa: F401  (they register their tasks when imported)
+from . import geo, paper_formats, paper_labels, words  # noqa: F401  (they register their tasks when imported)
 
 __all__ = [
     # the registry
@@ -60,8 +63,8 @@ __all__ = [
     # splits
     "SPLIT_NAMES", "describe_splits", "split_by_group", "split_task", "straddling_groups",
     # the paper's datasets
-    "LeakReport", "PaperDataset", "format_leak_score", "format_rows", "load_paper_task", "paper_dataset",
-    "synthetic_rows",
+    "AnswerLeakReport", "LeakReport", "MalformedRowError", "PaperDataset", "SkippedRowsWarning", "answer_leak_score",
+    "format_leak_score", "format_rows", "load_paper_task", "paper_dataset", "synthetic_rows",
     # reward pairs
     "load_reward_pairs", "order_pairs", "pair_text", "reward_text",
     # chess

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import random
 import re
-import warnings
 
 import datasets
 
 from .paper import paper_dataset, read_hub, read_local
 from .registry import list_tasks, register_task, task_spec
+from .rows import FieldError, MalformedRowError, SkipLog, SkipRow, check_row
 from .statements import article, other_choice
 from .words import wordnet_nouns
 
@@ -99,27 +99,34 @@ def categories_pairs(seed: int = 0) -> datasets.Dataset:
     return datasets.Dataset.from_dict(rows, features=_PAIR_FEATURES)
 
 
-def hh_pairs(rows) -> datasets.Dataset:
-    """Prompt/chosen/rejected pairs from HH rows (``chosen``/``rejected`` transcripts); rows whose
-    transcripts do not parse or whose two replies are identical are skipped, with a warning."""
+def hh_pairs(rows, split: str = "train") -> datasets.Dataset:
+    """Prompt/chosen/rejected pairs from HH rows (``chosen``/``rejected`` transcripts). A value that is not a
+    string, or a missing column, is a :class:`~.rows.MalformedRowError` naming the split, row and field; rows
+    whose transcripts do not parse or whose two replies are identical are skipped, counted in one
+    :class:`~.rows.SkippedRowsWarning`."""
     out = {k: [] for k in _PAIR_FEATURES}
-    skipped = 0
+    rows, skipped, features = list(rows), SkipLog(), paper_dataset("anthropic_hh").features
     for i, row in enumerate(rows):
         try:
+            check_row(row, features)
             prompt, chosen, rejected = split_hh_pair(row["chosen"], row["rejected"])
-        except ValueError:
-            skipped += 1
+            if chosen == rejected:
+                raise SkipRow("rejected", "the chosen and the rejected reply are the same")
+        except SkipRow as skip:
+            skipped.add(i, skip)
             continue
-        if chosen == rejected:
-            skipped += 1
+        except FieldError as err:
+            raise MalformedRowError("anthropic_hh", split, i, err.field, err.problem) from err
+        except ValueError as err:
+            skipped.add(i, SkipRow("rejected", f"the transcripts are not one conversation with two final "
+                                               f"replies ({err})"))
             continue
         for key, value in zip(_PAIR_FEATURES, (prompt, chosen, rejected, str(i))):
             out[key].append(value)
-    if skipped:
-        warnings.warn(f"skipped {skipped} HH row(s) that do not parse as one conversation with two different "
-                      "final replies", stacklevel=2)
+    skipped.warn("anthropic_hh", split, len(rows))
     if not out["prompt"]:
-        raise ValueError("no usable HH pairs: every row failed to parse (see split_hh_pair)")
+        raise ValueError(f"no usable HH pairs in the {len(rows)} row(s) of split {split!r}: every row failed to "
+                         "parse (see split_hh_pair)")
     return datasets.Dataset.from_dict(out, features=_PAIR_FEATURES)
 
 
@@ -137,7 +144,7 @@ def _build_hh_pairs(seed: int, *, rows=None, split: str = "train", path: str | N
     if rows is None:
         spec = paper_dataset("anthropic_hh")
         rows = read_local(spec, split, path) if path else read_hub(spec, split)
-    return hh_pairs(rows)
+    return hh_pairs(rows, split)
 
 
 def load_reward_pairs(task: str = "categories", seed: int = 0, *, rows=None, split: str = "train",

@@ -4,7 +4,8 @@ The paper turned 22 NLP datasets into binary classification (its appendix; the p
 ``openai/weak-to-strong`` and ``EleutherAI/w2s`` did the same). A :class:`PaperDataset` says, for one
 dataset, which Hugging Face id and config to load, which splits to use, how a row becomes one or more
 ``(text, label)`` examples, and how to write fake rows of the same schema (for the leak detector,
-:mod:`.leaks`). The definitions are in :mod:`.paper_formats`; each is registered in the one task
+:mod:`.leaks`). The definitions are in :mod:`.paper_formats` (choice) and :mod:`.paper_labels` (binary,
+candidates); each is registered in the one task
 registry (:mod:`.registry`) as task ``paper:<name>`` (kind ``paper``): ``list_tasks("paper")`` names
 them, ``describe_tasks("paper")`` describes them without downloading anything.
 ``load_paper_task(name)`` loads one (needs the internet the first time); ``get_task("paper:sciq")``
@@ -24,7 +25,16 @@ Three kinds of dataset:
   the template cannot tell them apart except through the answer itself. (The bug this prevents:
   an OpenBookQA formatter that wrote the answer *letter* for true examples and the answer *text*
   for false ones, so "is the answer one letter long?" solved the task.) ``per_item="one"`` keeps
-  a single example per item instead (half the items true, half false, seeded).
+  a single example per item instead (half the items true, half false, seeded). Answers are written
+  with their whitespace collapsed and compared with case and final punctuation ignored too (a wrong
+  answer equal to the right one is never drawn). A generic phrase such as "None of the above choices ."
+  or "not enough information" (:func:`.rows.is_generic_answer`) is never used: its items are dropped
+  and it is never drawn as the wrong answer, since a phrase offered in many items and right in few
+  gives the label away by itself (:func:`.leaks.answer_leak_score` checks this).
+
+**Malformed rows** (:mod:`.rows`): a value of the wrong type or out of range is a
+:class:`~.rows.MalformedRowError` naming the dataset, split, row and field; a missing value or an
+unlabelled row is skipped and counted in one :class:`~.rows.SkippedRowsWarning`.
 
 Every output is a :class:`datasets.Dataset` with ``text`` (str), ``label`` (0/1) and ``group`` (the
 source item, e.g. ``"sciq:train:17"``). The same name, split and seed always give the same dataset,
@@ -52,6 +62,8 @@ import datasets
 from datasets import Features, Value
 
 from .registry import OFFLINE_KINDS, list_tasks, register_task, task_spec
+from .rows import (FieldError, MalformedRowError, SkipLog, SkipRow, answer_key, answer_text, check_row,
+                   is_generic_answer, normalize)
 
 #: How a paper dataset's rows become examples (see the module docstring).
 PAPER_KINDS = ("binary", "candidates", "choice")
@@ -64,9 +76,11 @@ class PaperDataset:
 
     ``features`` are the hub columns the formatter reads, with their hub types (rows carry more
     columns; we ignore those). For ``binary``/``candidates`` datasets ``render(row)`` writes the
-    text and ``label(row)`` returns 0/1 (``None`` skips the row, e.g. an unlabelled test row). For
-    ``choice`` datasets ``answers(row)`` returns ``(correct, [wrong, ...])`` (``None`` skips the
-    item) and ``render(row, answer)`` writes the text for any one answer. ``prepare(row, rng)``, if
+    text and ``label(row)`` returns 0/1. For ``choice`` datasets ``answers(row)`` returns
+    ``(correct, [wrong, ...])`` (``None`` skips the item by design) and ``render(row, answer)`` writes
+    the text for any one answer. Rows are checked against ``features`` before these run; the
+    functions raise :class:`~.rows.FieldError` for a bad value and :class:`~.rows.SkipRow` for a row
+    to skip (e.g. an unlabelled test row), which :func:`format_rows` names and counts. ``prepare(row, rng)``, if
     given, runs first (e.g. to fix a random order shared by the item's true and false example).
     ``fake(rng)`` writes one row of this schema with random content, for the leak detector.
     """
@@ -126,6 +140,10 @@ def format_rows(name: str, rows: Iterable[dict], *, split: str = "train", seed: 
     ``rows`` is a list of dicts or a :class:`datasets.Dataset` with the hub schema. ``render``
     overrides the dataset's template (the leak tests use it to plant a leak). Deterministic for
     ``seed``: one ``random.Random(seed)`` draws the wrong answers, the balancing and the order.
+    Every field is read strictly (:mod:`.rows`): a malformed row raises
+    :class:`~.rows.MalformedRowError` naming the dataset, ``split``, row and field, or is skipped and
+    counted in one :class:`~.rows.SkippedRowsWarning`; a split that gives no example of a class is a
+    ``ValueError`` that says so.
     """
     spec = paper_dataset(name)
     if per_item not in PER_ITEM:
@@ -134,36 +152,36 @@ def format_rows(name: str, rows: Iterable[dict], *, split: str = "train", seed: 
     rows = list(rows)
     _check_columns(spec, rows)
     rng = random.Random(seed)
+    skipped = SkipLog()
     texts, labels, groups = [], [], []
     if spec.kind == "choice":
         items = []
         for i, row in enumerate(rows):
-            row = spec.prepare(row, rng) if spec.prepare else row
-            got = spec.answers(row)
-            if got is None:
-                continue
-            correct, wrong = got
-            wrong = [w for w in wrong if w != correct]
-            if not wrong:
-                continue
-            items.append((row, correct, rng.choice(wrong), f"{name}:{split}:{spec.group(row, i)}"))
+            item = _read(spec, split, i, skipped, lambda: _choice_item(spec, row, i, rng, split))
+            if item is not None:
+                items.append((i, *item))
         if per_item == "one":
             truth = [int(k < (len(items) + 1) // 2) for k in range(len(items))]
             rng.shuffle(truth)
-        for k, (row, correct, wrong, group) in enumerate(items):
+        for k, (i, row, correct, wrong, group) in enumerate(items):
             keep = (1, 0) if per_item == "both" else (truth[k],)
             for label in keep:
-                texts.append(render(row, correct if label else wrong))
+                texts.append(_read(spec, split, i, skipped, lambda: render(row, correct if label else wrong)))
                 labels.append(label)
                 groups.append(group)
     else:
         for i, row in enumerate(rows):
-            label = spec.label(row)
-            if label is None:
-                continue
-            texts.append(render(row))
-            labels.append(int(label))
-            groups.append(f"{name}:{split}:{spec.group(row, i)}")
+            example = _read(spec, split, i, skipped, lambda: _binary_example(spec, row, i, render, split))
+            if example is not None:
+                for column, value in zip((texts, labels, groups), example):
+                    column.append(value)
+    skipped.warn(name, split, len(rows))
+    if not (0 in labels and 1 in labels):
+        why = f" ({skipped.summary(len(rows))})" if skipped.rows else ""
+        raise ValueError(f"{name} (split {split!r}): the {len(rows)} row(s) give {labels.count(1)} true and "
+                         f"{labels.count(0)} false example(s){why}; a task needs both classes (is the split "
+                         "unlabelled, or of one class only?)")
+    if spec.kind != "choice":
         keep = _balanced_rows(labels, rng)
         texts, labels, groups = ([x[i] for i in keep] for x in (texts, labels, groups))
     order = list(range(len(texts)))
@@ -171,6 +189,62 @@ def format_rows(name: str, rows: Iterable[dict], *, split: str = "train", seed: 
     features = Features({"text": Value("string"), "label": Value("int64"), "group": Value("string")})
     return datasets.Dataset.from_dict({"text": [texts[i] for i in order], "label": [labels[i] for i in order],
                                        "group": [groups[i] for i in order]}, features=features)
+
+
+def _read(spec: PaperDataset, split: str, i: int, skipped: SkipLog, read: Callable[[], Any]):
+    """``read()`` for row ``i``, its errors named (dataset, split, row, field); ``None`` for a skipped row."""
+    try:
+        return read()
+    except MalformedRowError:
+        raise
+    except SkipRow as skip:
+        skipped.add(i, skip)
+        return None
+    except FieldError as err:
+        raise MalformedRowError(spec.name, split, i, err.field, err.problem) from err
+    except (KeyError, IndexError, TypeError, AttributeError, ValueError) as err:
+        field = str(err.args[0]) if isinstance(err, KeyError) and err.args else None
+        raise MalformedRowError(spec.name, split, i, field, f"{type(err).__name__}: {err} (the row does not fit "
+                                f"the {spec.hub_id} schema: {dict(spec.features)})") from err
+
+
+def _answer_id(answer: Any) -> Any:
+    """What makes two answers the same answer (see :func:`.rows.answer_key`)."""
+    return answer_key(answer) if isinstance(answer, str) else tuple(_answer_id(a) for a in answer)
+
+
+def _choice_item(spec: PaperDataset, row: dict, i: int, rng: random.Random, split: str):
+    """``(row, correct, wrong, group)`` of one choice item (the wrong answer drawn with ``rng``), or ``None``."""
+    check_row(row, spec.features)
+    row = spec.prepare(row, rng) if spec.prepare else row
+    got = spec.answers(row)
+    if got is None:
+        return None
+    correct, wrong = got
+    if isinstance(correct, str):
+        correct = answer_text(correct, "(answer)")
+        if is_generic_answer(correct):
+            return None  # a generic phrase ("None of the above") is neither a right nor a wrong answer here
+        wrong = [normalize(w) for w in wrong if not is_generic_answer(w)]
+    seen, pool = {_answer_id(correct)}, []
+    for w in wrong:
+        if w and _answer_id(w) not in seen:
+            seen.add(_answer_id(w))
+            pool.append(w)
+    if not pool:
+        raise SkipRow("(answers)", "no wrong answer that differs from the right one")
+    return row, correct, rng.choice(pool), f"{spec.name}:{split}:{spec.group(row, i)}"
+
+
+def _binary_example(spec: PaperDataset, row: dict, i: int, render: Callable[..., str], split: str):
+    """``(text, label, group)`` of one binary/candidates row, or ``None`` (no label)."""
+    check_row(row, spec.features)
+    label = spec.label(row)
+    if label is None:
+        return None
+    if label not in (0, 1):
+        raise FieldError("(label)", f"the label must be 0 or 1, got {label!r}")
+    return render(row), int(label), f"{spec.name}:{split}:{spec.group(row, i)}"
 
 
 def _balanced_rows(labels: list[int], rng: random.Random) -> list[int]:
@@ -185,7 +259,7 @@ def _balanced_rows(labels: list[int], rng: random.Random) -> list[int]:
 def _check_columns(spec: PaperDataset, rows: list[dict]) -> None:
     if not rows:
         raise ValueError(f"{spec.name}: no rows to format")
-    missing = [c for c in spec.features if c not in rows[0]]
+    missing = [c for c in spec.features if c not in rows[0]] if isinstance(rows[0], dict) else []
     if missing:
         raise ValueError(f"{spec.name}: the rows lack column(s) {missing}; {spec.hub_id} rows have "
                          f"{list(spec.features)} (found {sorted(rows[0])}). Pass rows of the hub schema.")
@@ -200,9 +274,10 @@ def load_paper_task(name: str, split: str = "train", seed: int = 0, *, rows=None
 
     Where the rows come from, first match wins: ``rows`` (a list of dicts or a Dataset, no
     network), ``path`` (a folder written by ``save_to_disk``: a Dataset, or a DatasetDict with the
-    hub split names or ``train``/``test``), else the Hugging Face hub (``datasets.load_dataset``;
-    needs internet the first time, then the ``datasets`` cache). ``split`` is ``"train"`` or
-    ``"test"``, mapped to the hub split the registry names. ``max_items`` keeps that many source rows,
+    hub split names or ``train``/``test``: see :func:`local_split`), else the Hugging Face hub
+    (``datasets.load_dataset``; needs internet the first time, then the ``datasets`` cache). ``split``
+    is ``"train"`` or ``"test"``, mapped to the hub split the registry names (for the hub and for a
+    folder that is a copy of it). ``max_items`` keeps that many source rows,
     drawn with ``seed``, before formatting (a quick look at a large dataset).
     """
     spec = paper_dataset(name)
@@ -222,12 +297,30 @@ def read_local(spec: PaperDataset, split: str, path: str):
         raise FileNotFoundError(f"{path!r} is not a folder; pass the folder that save_to_disk wrote for {spec.name}.")
     ds = datasets.load_from_disk(path)
     if isinstance(ds, datasets.DatasetDict):
-        for key in (spec.splits[split], split):
-            if key in ds:
-                return ds[key]
-        raise ValueError(f"{path!r} has splits {list(ds)}; {spec.name} needs {spec.splits[split]!r} "
-                         f"(or {split!r}) for its {split} split.")
+        key = local_split(spec, split, list(ds))
+        if key is None:
+            raise ValueError(f"{path!r} has splits {list(ds)}; {spec.name} needs {spec.splits[split]!r} "
+                             f"(or {split!r}) for its {split} split.")
+        return ds[key]
     return ds
+
+
+def local_split(spec: PaperDataset, split: str, keys: list[str]) -> str | None:
+    """Which split of a saved DatasetDict with ``keys`` is ``spec``'s ``split`` (``"train"``/``"test"``).
+
+    A copy of the hub (it has every hub split the registry names, e.g. ``train`` and ``validation`` for
+    BoolQ) is read through the hub mapping; any other folder is read by the requested name. So an MC-TACO
+    folder saved with ``train``/``test`` gives its own train and test (the hub mapping, train -> ``test``,
+    would read its test split twice), while a full hub copy of CosmosQA (whose ``test`` has no labels) still
+    gives ``validation`` as our test split. A folder with only some hub splits falls back on the mapping
+    when it lacks the requested name. ``None`` when nothing matches.
+    """
+    if all(hub in keys for hub in spec.splits.values()):
+        return spec.splits[split]
+    for key in (split, spec.splits[split]):
+        if key in keys:
+            return key
+    return None
 
 
 def read_hub(spec: PaperDataset, split: str, revision: str | None = None):

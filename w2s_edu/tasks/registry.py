@@ -4,8 +4,8 @@ A task is registered once, with :func:`register_task`, by the module that define
 
 * ``statements`` (:mod:`.geo`, :mod:`.words`): offline true/false statements, ``builder(seed)``;
 * ``chess`` (:mod:`.chess.task`): ``chess-puzzles``, offline, ``builder(seed)``;
-* ``paper`` (:mod:`.paper_formats`): the paper's NLP datasets as ``paper:<name>``, loaded from the hub
-  or a ``save_to_disk`` folder (``paper:<name>@<folder>``), ``builder(seed, split=..., path=...)``;
+* ``paper`` (:mod:`.paper_formats`, :mod:`.paper_labels`): the paper's NLP datasets as ``paper:<name>``,
+  loaded from the hub or a ``save_to_disk`` folder (``paper:<name>@<folder>``), ``builder(seed, split=..., path=...)``;
 * ``pairs`` (:mod:`.pairs`): reward-model pairs ``reward:categories`` and ``reward:anthropic_hh``
   (prompt/chosen/rejected, not text/label): :func:`w2s_edu.tasks.pairs.load_reward_pairs` loads them,
   :func:`get_task` refuses them with a ValueError that says so.

@@ -1,7 +1,8 @@
 """Chess puzzles as a weak-to-strong classification task: "position + candidate move -> best move?"
 
 Each puzzle becomes a *group* of candidate rows that share its ``group`` id: the solution (label 1)
-and ``negatives`` other legal moves (label 0), drawn at random with a seed. With one negative per
+and ``negatives`` other legal moves (label 0), drawn at random with a seed from the moves that do not
+also solve it (no checkmating move is ever a negative: :func:`draw_negatives`). With one negative per
 puzzle the task is exactly balanced. The text is what any language model can read: the FEN and the
 move in UCI, e.g. ``"6k1/5ppp/8/8/8/8/5PPP/3R2K1 w - - 0 1 d1d8"``.
 
@@ -56,11 +57,27 @@ def position_text(fen: str, move: str) -> str:
 
 
 def draw_negatives(fen: str, best: str, k: int, rng: random.Random) -> list[str]:
-    """``k`` distinct legal moves other than ``best`` (fewer if the position has fewer), in UCI."""
+    """``k`` distinct legal moves that do not solve the puzzle (fewer if the position has fewer), in UCI.
+
+    Excluded: ``best`` and every move that checkmates. A mate is never a wrong move: where the solution
+    mates, Lichess accepts any mate (puzzle 00DPQ has two mates in one), and where it does not, a mating
+    move would be better than the solution. In the shipped puzzles no position has a mating move, so
+    their negatives are the same as before this rule.
+    """
     import chess
 
-    others = sorted(m.uci() for m in chess.Board(fen).legal_moves if m.uci() != best)
+    board = chess.Board(fen)
+    others = sorted(m.uci() for m in board.legal_moves if m.uci() != best and not _mates(board, m))
     return rng.sample(others, min(k, len(others)))
+
+
+def _mates(board, move) -> bool:
+    if not board.gives_check(move):
+        return False
+    board.push(move)
+    mate = board.is_checkmate()
+    board.pop()
+    return mate
 
 
 def puzzles_to_dataset(puzzles: list[Puzzle], seed: int = 0, negatives: int = 1) -> datasets.Dataset:
@@ -99,8 +116,9 @@ def cached_mate_puzzles(seed: int = 0, n_positions: int = 5000) -> list[Puzzle]:
     from .puzzles import Puzzle, mate_puzzles
 
     path = cache.cache_dir("chess") / f"mates-seed{seed}-n{n_positions}.json"
-    if path.exists():
-        return [Puzzle(**p) for p in cache.read_json(path)]
+    saved = cache.load_or_none(path, lambda p: [Puzzle(**x) for x in cache.read_json(p)])
+    if saved is not None:
+        return saved
     puzzles = mate_puzzles(seed, n_positions, show_progress=True)
     cache.write_json(path, [p.__dict__ for p in puzzles])
     return puzzles
