@@ -89,3 +89,20 @@ def test_options_left_out_keep_the_presets_values():
     args = build_parser().parse_args(["run", "--preset", "quick"])
     cfg = config_from_args(args, weak=args.weak, strong=args.strong)
     assert cfg == W2SConfig.from_preset("quick")
+
+
+def test_tasks_lists_every_registered_task_and_models_every_registered_name(capsys):
+    """`w2s-edu tasks` lists the paper: and reward: tasks too, `w2s-edu models` every name --weak/--strong
+    accept by short name (the shipped MiniLM and chess rungs and the hub ladders), `w2s-edu losses` the
+    losses with their options."""
+    from w2s_edu.models.registry import all_rungs
+    from w2s_edu.tasks import list_tasks
+
+    assert main(["tasks"]) == 0
+    out = capsys.readouterr().out
+    assert all(name in out for name in list_tasks()) and "paper:sciq" in out and "reward:categories" in out
+    assert main(["models"]) == 0
+    out = capsys.readouterr().out
+    assert all(r.name in out for r in all_rungs()) and "chess-l" in out
+    assert main(["losses"]) == 0
+    assert "aux_coef=0.25" in capsys.readouterr().out
