@@ -18,7 +18,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "w2s_edu"
 
 # Lowest first. A module may import from its own layer's package and from any lower layer.
 LAYERS = [
-    ("cache", "losses", "data"),  # foundations: depend on nothing of ours
+    ("cache", "losses", "data", "exports"),  # foundations: depend on nothing of ours
     ("config",),
     ("tasks",),
     ("models",),

@@ -19,6 +19,8 @@ only from layers below it; see README, "Architecture"):
 * ``checks``: the exercise checkers;  ``cli``: the ``w2s-edu`` command;  ``devtools``: lesson building.
 """
 
+from .exports import lazy_exports
+
 __version__ = "0.1.0"
 
 _API = {
@@ -42,18 +44,4 @@ _API = {
     "experiment_panel": "ui.panel",
 }
 
-__all__ = sorted(_API)
-
-
-def __getattr__(name):  # imported on first use, so `import w2s_edu` stays fast
-    if name in _API:
-        import importlib
-
-        value = getattr(importlib.import_module(f".{_API[name]}", __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'w2s_edu' has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_API))
+__getattr__, __dir__, __all__ = lazy_exports(__name__, _API)

@@ -216,8 +216,8 @@ def validate(cfg: W2SConfig) -> None:
         value = getattr(cfg, name)
         low = 0 if name == "task_seed" else 1
         if value is not None and value < low:
-            raise ConfigError(name, f"an integer >= {low}" + (" or None" if name in _OPTIONAL else "")
-                              + f", got {value}")
+            optional = type(None) in typing.get_args(_hints()[name])
+            raise ConfigError(name, f"an integer >= {low}" + (" or None" if optional else "") + f", got {value}")
     for name in ("n_train_weak", "n_train_strong"):
         if getattr(cfg, name) < 2:
             raise ConfigError(name, f"at least 2 examples (one of each class), got {getattr(cfg, name)}")
@@ -247,9 +247,6 @@ def validate(cfg: W2SConfig) -> None:
                                                 f"got {value!r}")
     if cfg.device is not None:
         _check_device(cfg.device)
-
-
-_OPTIONAL = ("train_layers", "micro_batch_size", "lora_r", "patience")
 
 
 def _check_device(device: str) -> None:

@@ -13,16 +13,13 @@ A new kind of experiment is a function that prepares its data with :func:`prepar
 roles, and runs its per-seed work through :func:`seed_loop`.
 """
 
-from .bootstrap import format_bootstrap, run_bootstrap
-from .metrics import PGRUndefinedWarning, accuracy, agreement_by_supervisor, auroc, bootstrap_pgr_ci, pgr, summarize
-from .pipeline import run_roles, run_sweep, run_w2s
-from .results import W2SResult
-from .reward import run_reward_w2s
-from .roles import ModelRole, train_and_predict
-from .seeds import prepare_seeds, seed_loop
+from ..exports import lazy_exports
 
-__all__ = [
-    "ModelRole", "PGRUndefinedWarning", "W2SResult", "accuracy", "agreement_by_supervisor", "auroc",
-    "bootstrap_pgr_ci", "format_bootstrap", "pgr", "prepare_seeds", "run_bootstrap", "run_reward_w2s", "run_roles",
-    "run_sweep", "run_w2s", "seed_loop", "summarize", "train_and_predict",
-]
+__getattr__, __dir__, __all__ = lazy_exports(__name__, {
+    "format_bootstrap": "bootstrap", "run_bootstrap": "bootstrap",
+    "PGRUndefinedWarning": "metrics", "accuracy": "metrics", "agreement_by_supervisor": "metrics",
+    "auroc": "metrics", "bootstrap_pgr_ci": "metrics", "pgr": "metrics", "summarize": "metrics",
+    "run_roles": "pipeline", "run_sweep": "pipeline", "run_w2s": "pipeline",
+    "W2SResult": "results", "run_reward_w2s": "reward", "ModelRole": "roles", "train_and_predict": "roles",
+    "prepare_seeds": "seeds", "seed_loop": "seeds",
+})

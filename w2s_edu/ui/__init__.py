@@ -2,7 +2,8 @@
 (:mod:`.panel`), built with ipywidgets (the ``lab`` extra). Widget figure builders live here, not in
 the lessons; a lesson calls one function."""
 
-from .panel import experiment_panel
-from .widgets import figure_output, plot_panel, single_thread
+from ..exports import lazy_exports
 
-__all__ = ["experiment_panel", "figure_output", "plot_panel", "single_thread"]
+__getattr__, __dir__, __all__ = lazy_exports(__name__, {
+    "experiment_panel": "panel", "figure_output": "widgets", "plot_panel": "widgets", "single_thread": "widgets",
+})
