@@ -1,17 +1,15 @@
-"""Lesson 07 (scaling up): checkers accept the references and reject stubs and common mistakes; the
-source has three graded exercises and a valid lesson version."""
+"""Lesson 07 (chess and bootstrapping): each checker accepts the reference and rejects stubs and mistakes;
+the lesson runs without Stockfish."""
 
 from __future__ import annotations
 
+import random
+
+import chess
+import numpy as np
 import pytest
 
-from w2s_edu.scale import memory
 from w2s_edu.checks import lesson07 as checks
-from w2s_edu.models.params import LORA_TARGETS
-from w2s_edu.models.classifiers import TransformerClassifier
-from w2s_edu.models.backbones import apply_lora
-
-pytest.importorskip("peft")
 
 
 def stub(*args, **kwargs):
@@ -23,233 +21,217 @@ def rejects(check, fn, match: str):
         check(fn)
 
 
-# ------------------------------------------------------------------------------------ training_bytes
-def bytes_ref(n_params, n_trainable, frozen_bytes=4, mixed_precision=False):
-    return (n_params - n_trainable) * frozen_bytes + n_trainable * (16 + 2 * bool(mixed_precision))
-
-
-def bytes_no_grads(n, t, fb=4, mixed=False):
-    return (n - t) * fb + t * (12 + 2 * mixed)
-
-
-def bytes_no_adam(n, t, fb=4, mixed=False):
-    return (n - t) * fb + t * (8 + 2 * mixed)
-
-
-def bytes_no_copies(n, t, fb=4, mixed=False):
-    return (n - t) * fb + t * 16
-
-
-def bytes_copies_of_everything(n, t, fb=4, mixed=False):
-    return (n - t) * fb + t * 16 + 2 * n * mixed
-
-
-def bytes_half_master_weights(n, t, fb=4, mixed=False):
-    return (n - t) * fb + t * (14 if mixed else 16)
-
-
-def bytes_frozen_always_fp32(n, t, fb=4, mixed=False):
-    return (n - t) * 4 + t * (16 + 2 * mixed)
-
-
-def bytes_everything_trains(n, t, fb=4, mixed=False):
-    return n * (16 + 2 * mixed)
-
-
-def bytes_in_gb(n, t, fb=4, mixed=False):
-    return bytes_ref(n, t, fb, mixed) / 1e9
-
-
-def test_check_training_bytes_accepts_the_reference(capsys):
-    checks.check_training_bytes(bytes_ref)
-    assert "training_bytes" in capsys.readouterr().out
-
-
-@pytest.mark.parametrize("fn, match", [
-    (stub, "NotImplementedError"),
-    (bytes_no_grads, "4 bytes per trainable weight are missing"),
-    (bytes_no_adam, "two moments"),
-    (bytes_no_copies, "2-byte copy"),
-    (bytes_copies_of_everything, "only made of trainable"),
-    (bytes_half_master_weights, "master weights"),
-    (bytes_frozen_always_fp32, "frozen_bytes"),
-    (bytes_everything_trains, "only the trainable"),
-    (bytes_in_gb, "expected 16,000"),
-])
-def test_check_training_bytes_rejects(fn, match):
-    rejects(checks.check_training_bytes, fn, match)
-
-
-# ------------------------------------------------------------------------------------ pick_config
-def pick_lora_first(model, gpu_gb, seq_len=512, batch_size=32):
-    for mode in ("lora", "finetune", "probe"):
-        for ckpt in (False, True):
-            micro = memory.largest_micro_batch(model, mode, gpu_gb, batch_size=batch_size, precision="bf16",
-                                               seq_len=seq_len, gradient_checkpointing=ckpt)
-            if micro:
-                return {"mode": mode, "gradient_checkpointing": ckpt, "micro_batch_size": micro}
-    return None
-
-
-def pick_without_checkpointing(model, gpu_gb, seq_len=512, batch_size=32):
-    for mode in ("finetune", "lora", "probe"):
-        micro = memory.largest_micro_batch(model, mode, gpu_gb, batch_size=batch_size, precision="bf16",
-                                           seq_len=seq_len)
-        if micro:
-            return {"mode": mode, "gradient_checkpointing": False, "micro_batch_size": micro}
-    return None
-
-
-def pick_checkpointing_first(model, gpu_gb, seq_len=512, batch_size=32):
-    for mode in ("finetune", "lora", "probe"):
-        for ckpt in (True, False):
-            micro = memory.largest_micro_batch(model, mode, gpu_gb, batch_size=batch_size, precision="bf16",
-                                               seq_len=seq_len, gradient_checkpointing=ckpt)
-            if micro:
-                return {"mode": mode, "gradient_checkpointing": ckpt, "micro_batch_size": micro}
-    return None
-
-
-def pick_smallest_micro_batch(model, gpu_gb, seq_len=512, batch_size=32):
-    out = checks.reference_pick_config(model, gpu_gb, seq_len, batch_size)
-    return out and {**out, "micro_batch_size": 1}
-
-
-def pick_ignores_seq_len(model, gpu_gb, seq_len=512, batch_size=32):
-    return checks.reference_pick_config(model, gpu_gb, 512, batch_size)
-
-
-def pick_fp32(model, gpu_gb, seq_len=512, batch_size=32):
-    for mode in ("finetune", "lora", "probe"):
-        for ckpt in (False, True):
-            micro = memory.largest_micro_batch(model, mode, gpu_gb, batch_size=batch_size, precision="fp32",
-                                               seq_len=seq_len, gradient_checkpointing=ckpt)
-            if micro:
-                return {"mode": mode, "gradient_checkpointing": ckpt, "micro_batch_size": micro}
-    return None
-
-
-def pick_micro_not_dividing(model, gpu_gb, seq_len=512, batch_size=32):
-    out = checks.reference_pick_config(model, gpu_gb, seq_len, batch_size)
-    if out and batch_size == 24 and out["micro_batch_size"] == 8:
-        return {**out, "micro_batch_size": 16}  # a power of two, but it does not divide 24
-    return out
-
-
-def pick_never_none(model, gpu_gb, seq_len=512, batch_size=32):
-    return checks.reference_pick_config(model, gpu_gb, seq_len, batch_size) or {
-        "mode": "probe", "gradient_checkpointing": False, "micro_batch_size": 1}
-
-
-def pick_only_the_mode(model, gpu_gb, seq_len=512, batch_size=32):
-    out = checks.reference_pick_config(model, gpu_gb, seq_len, batch_size)
-    return out and out["mode"]
-
-
-def test_pick_cases_cover_every_outcome():
-    outcomes = {None if c is None else (c["mode"], c["gradient_checkpointing"])
-                for c in (checks.reference_pick_config(*args) for args in checks.PICK_CASES)}
-    assert outcomes == {("finetune", False), ("lora", False), ("lora", True), ("probe", False), None}
-
-
-def test_check_pick_config_accepts_the_reference(capsys):
-    checks.check_pick_config(checks.reference_pick_config)
-    assert "pick_config" in capsys.readouterr().out
-
-
-@pytest.mark.parametrize("fn, match", [
-    (stub, "NotImplementedError"),
-    (pick_lora_first, "prefer finetune, then lora"),
-    (pick_without_checkpointing, "Did you try gradient checkpointing"),
-    (pick_checkpointing_first, "use it only when"),
-    (pick_smallest_micro_batch, "larger micro-batch"),
-    (pick_ignores_seq_len, "seq_len"),
-    (pick_fp32, "expected"),
-    (pick_micro_not_dividing, "divide the batch size"),
-    (pick_never_none, "return None"),
-    (pick_only_the_mode, "expected None or a dict"),
-])
-def test_check_pick_config_rejects(fn, match):
-    rejects(checks.check_pick_config, fn, match)
-
-
-# ------------------------------------------------------------------------------------ make_lora_student
-def lora_ref(backbone, r):
-    from peft import LoraConfig, get_peft_model
-
-    model_type = backbone.config.model_type
-    config = LoraConfig(r=r, lora_alpha=2 * r, target_modules=list(LORA_TARGETS[model_type]),
-                        fan_in_fan_out=model_type == "gpt2")
-    return TransformerClassifier(get_peft_model(backbone, config))
-
-
-def lora_package(backbone, r):
-    return TransformerClassifier(apply_lora(backbone, r))
-
-
-def lora_none(backbone, r):
-    return TransformerClassifier(backbone)
-
-
-def lora_peft_defaults(backbone, r):
-    from peft import LoraConfig, get_peft_model
-
-    return TransformerClassifier(get_peft_model(backbone, LoraConfig(r=r)))
-
-
-def lora_fixed_rank(backbone, r):
-    return lora_ref(backbone, 8)
-
-
-def lora_around_the_classifier(backbone, r):
-    from peft import LoraConfig, get_peft_model
-
-    targets = list(LORA_TARGETS[backbone.config.model_type])
-    return get_peft_model(TransformerClassifier(backbone), LoraConfig(r=r, target_modules=targets))
-
-
-def lora_unfrozen_afterwards(backbone, r):
-    model = lora_ref(backbone, r)
-    model.requires_grad_(True)
-    return model
-
-
-def lora_backbone_only(backbone, r):
-    return lora_ref(backbone, r).backbone
-
-
-def test_check_make_lora_student_accepts_the_reference_and_the_package(capsys):
-    checks.check_make_lora_student(lora_ref)
-    checks.check_make_lora_student(lora_package)
-    assert capsys.readouterr().out.count("make_lora_student") == 2
-
-
-@pytest.mark.parametrize("fn, match", [
-    (stub, "NotImplementedError"),
-    (lora_none, "backbone weights still train"),
-    (lora_peft_defaults, "adapter weights"),
-    (lora_fixed_rank, "rank 2"),
-    (lora_around_the_classifier, "head does not train"),
-    (lora_unfrozen_afterwards, "backbone weights still train"),
-    (lora_backbone_only, "fails on a batch dict"),
-])
-def test_check_make_lora_student_rejects(fn, match):
-    rejects(checks.check_make_lora_student, fn, match)
-
-
-# ------------------------------------------------------------------------------------ source
-def test_source_has_three_graded_exercises_and_a_valid_lesson_version():
+# ------------------------------------------------------------------------------ references
+def candidate_text(fen, uci):
+    board = chess.Board(fen)
+    move = chess.Move.from_uci(uci)
+    if move not in board.legal_moves:
+        raise ValueError(f"{uci} is not legal in {fen}")
+    return f"{board.fen()} {move.uci()}"
+
+
+def is_mate_in_one(fen, uci):
+    board = chess.Board(fen)
+    move = chess.Move.from_uci(uci)
+    if move not in board.legal_moves:
+        return False
+    board.push(move)
+    return board.is_checkmate()
+
+
+def balanced_candidates(puzzles, seed):
+    rng = random.Random(seed)
+    rows = []
+    for i, (fen, best) in enumerate(puzzles):
+        others = sorted(m.uci() for m in chess.Board(fen).legal_moves if m.uci() != best)
+        rows.append({"text": f"{fen} {best}", "label": 1, "group": i})
+        rows.append({"text": f"{fen} {rng.choice(others)}", "label": 0, "group": i})
+    return rows
+
+
+def multiple_choice_accuracy(p_true, labels, groups):
+    p_true, labels, groups = map(np.asarray, (p_true, labels, groups))
+    hits = [labels[groups == g][np.argmax(p_true[groups == g])] == 1 for g in np.unique(groups)]
+    return float(np.mean(hits))
+
+
+def bootstrap_chain(chain, chunks, weak_preds, fit):
+    teacher, outs = weak_preds, []
+    for k, model in enumerate(chain[1:]):
+        out = fit(model, chunks[k], teacher[chunks[k]], ("test", *chunks[k + 1:]))
+        outs.append(out)
+        teacher = out
+    return outs
+
+
+# ------------------------------------------------------------------------------ the checks
+def test_references_pass():
+    checks.check_candidate_text(candidate_text)
+    checks.check_is_mate_in_one(is_mate_in_one)
+    checks.check_balanced_candidates(balanced_candidates)
+    checks.check_multiple_choice_accuracy(multiple_choice_accuracy)
+    checks.check_bootstrap_chain(bootstrap_chain)
+
+
+@pytest.mark.parametrize("check", [checks.check_candidate_text, checks.check_is_mate_in_one,
+                                   checks.check_balanced_candidates, checks.check_multiple_choice_accuracy,
+                                   checks.check_bootstrap_chain])
+def test_stubs_are_rejected(check):
+    rejects(check, stub, "NotImplementedError")
+
+
+def test_candidate_text_mutants():
+    def san(fen, uci):
+        b = chess.Board(fen)
+        return f"{fen} {b.san(chess.Move.from_uci(uci))}"
+
+    def epd(fen, uci):
+        candidate_text(fen, uci)
+        return f"{chess.Board(fen).epd()} {uci}"
+
+    def no_check(fen, uci):
+        return f"{fen} {uci}"
+
+    rejects(checks.check_candidate_text, san, "UCI")
+    rejects(checks.check_candidate_text, epd, "counters")
+    rejects(checks.check_candidate_text, no_check, "illegal")
+
+
+def test_is_mate_in_one_mutants():
+    def check_only(fen, uci):
+        b = chess.Board(fen)
+        m = chess.Move.from_uci(uci)
+        if m not in b.legal_moves:
+            return False
+        b.push(m)
+        return b.is_check()
+
+    def no_legality(fen, uci):
+        b = chess.Board(fen)
+        b.push(chess.Move.from_uci(uci))
+        return b.is_checkmate()
+
+    def game_over(fen, uci):
+        b = chess.Board(fen)
+        m = chess.Move.from_uci(uci)
+        if m not in b.legal_moves:
+            return False
+        b.push(m)
+        return b.is_game_over()
+
+    rejects(checks.check_is_mate_in_one, check_only, "not a mate")
+    rejects(checks.check_is_mate_in_one, no_legality, "illegal")
+    rejects(checks.check_is_mate_in_one, game_over, "stalemate")
+
+
+def test_balanced_candidates_mutants():
+    def may_pick_best(puzzles, seed):
+        rng = random.Random(seed)
+        rows = []
+        for i, (fen, best) in enumerate(puzzles):
+            rows += [{"text": f"{fen} {best}", "label": 1, "group": i},
+                     {"text": f"{fen} {best}", "label": 0, "group": i}]
+        del rng
+        return rows
+
+    def global_random(puzzles, seed):
+        rows = []
+        for i, (fen, best) in enumerate(puzzles):
+            others = [m.uci() for m in chess.Board(fen).legal_moves if m.uci() != best]
+            rows += [{"text": f"{fen} {best}", "label": 1, "group": i},
+                     {"text": f"{fen} {random.choice(others)}", "label": 0, "group": i}]
+        return rows
+
+    def fixed_negative(puzzles, seed):
+        rows = []
+        for i, (fen, best) in enumerate(puzzles):
+            others = sorted(m.uci() for m in chess.Board(fen).legal_moves if m.uci() != best)
+            rows += [{"text": f"{fen} {best}", "label": 1, "group": i},
+                     {"text": f"{fen} {others[0]}", "label": 0, "group": i}]
+        return rows
+
+    def one_group(puzzles, seed):
+        return [dict(r, group=0) for r in balanced_candidates(puzzles, seed)]
+
+    def pseudo_legal(puzzles, seed):
+        rng = random.Random(seed)
+        rows = []
+        for i, (fen, best) in enumerate(puzzles):
+            b = chess.Board(fen)
+            others = sorted(m.uci() for m in b.pseudo_legal_moves if m not in b.legal_moves) or ["a1a1"]
+            rows += [{"text": f"{fen} {best}", "label": 1, "group": i},
+                     {"text": f"{fen} {rng.choice(others)}", "label": 0, "group": i}]
+        return rows
+
+    rejects(checks.check_balanced_candidates, may_pick_best, "negative")
+    rejects(checks.check_balanced_candidates, global_random, "same seed")
+    rejects(checks.check_balanced_candidates, fixed_negative, "seeds 0 to 3")
+    rejects(checks.check_balanced_candidates, one_group, "share a group")
+    rejects(checks.check_balanced_candidates, pseudo_legal, "not legal")
+
+
+def test_multiple_choice_accuracy_mutants():
+    def binary(p_true, labels, groups):
+        return float(((np.asarray(p_true) > 0.5) == np.asarray(labels)).mean())
+
+    def contiguous_pairs(p_true, labels, groups):  # assumes groups come in consecutive rows of equal size
+        p, y = np.asarray(p_true), np.asarray(labels)
+        return float(np.mean([y[i:i + 2][np.argmax(p[i:i + 2])] == 1 for i in range(0, len(p) - 1, 2)]))
+
+    def argmin(p_true, labels, groups):
+        p_true, labels, groups = map(np.asarray, (p_true, labels, groups))
+        return float(np.mean([labels[groups == g][np.argmin(p_true[groups == g])] == 1 for g in np.unique(groups)]))
+
+    rejects(checks.check_multiple_choice_accuracy, binary, "binary accuracy")
+    rejects(checks.check_multiple_choice_accuracy, contiguous_pairs, "expected")
+    rejects(checks.check_multiple_choice_accuracy, argmin, "expected")
+
+
+def test_bootstrap_chain_mutants():
+    def always_weak(chain, chunks, weak_preds, fit):
+        return [fit(m, chunks[k], weak_preds[chunks[k]], ("test", *chunks[k + 1:])) for k, m in enumerate(chain[1:])]
+
+    def same_chunk(chain, chunks, weak_preds, fit):
+        teacher, outs = weak_preds, []
+        for model in chain[1:]:
+            out = fit(model, chunks[0], teacher[chunks[0]], ("test", *chunks))
+            outs.append(out)
+            teacher = out
+        return outs
+
+    def no_later_predictions(chain, chunks, weak_preds, fit):
+        teacher, outs = weak_preds, []
+        for k, model in enumerate(chain[1:]):
+            out = fit(model, chunks[k], teacher[chunks[k]], ("test",))
+            outs.append(out)
+            teacher = {**out, **{c: np.zeros((5, 2)) for c in chunks}}
+        return outs
+
+    def skips_weak(chain, chunks, weak_preds, fit):
+        return bootstrap_chain(chain[1:], chunks[1:], weak_preds, fit)
+
+    rejects(checks.check_bootstrap_chain, always_weak, "wrong labels")
+    rejects(checks.check_bootstrap_chain, same_chunk, "its own")
+    rejects(checks.check_bootstrap_chain, no_later_predictions, "later chunk")
+    rejects(checks.check_bootstrap_chain, skips_weak, "called 2 times")
+
+
+def test_lesson_runs_without_stockfish(monkeypatch, capsys):
+    """The whole lesson (SMOKE sizes) runs on a machine without Stockfish: puzzles and models are shipped."""
+    import runpy
+    import shutil
     from pathlib import Path
 
-    from w2s_edu.devtools.build_lessons import find_blocks, render
+    from w2s_edu.chess import build
+    from w2s_edu.chess import engine
 
-    source = Path(__file__).resolve().parents[1] / "solutions" / "07_scaling_up.py"
-    text = source.read_text(encoding="utf-8")
-    names = ["training_bytes", "pick_config", "make_lora_student"]
-    assert [b.name for b in find_blocks(text)] == names
-    for name in names:
-        assert f"check_{name}({name})" in text
-    compile(render(text, "lesson"), str(source), "exec")
-    assert 'tags=["parameters"]' in text and 'SMOKE = os.environ.get("W2S_SMOKE") == "1"' in text
-    assert "lessons/07_scaling_up.ipynb" in text and "torch.cuda.is_available()" in text
-    assert "PLACEHOLDER" not in text
+    monkeypatch.setenv("W2S_SMOKE", "1")
+    monkeypatch.setenv("STOCKFISH_PATH", "")
+    monkeypatch.setattr(shutil, "which", lambda name, *a, **k: None)
+    monkeypatch.setattr(engine, "DEFAULT_PATHS", ())
+    monkeypatch.setattr(build, "find_stockfish", lambda: None)
+    assert engine.find_stockfish() is None
+    source = Path(__file__).resolve().parents[1] / "solutions" / "07_chess_and_bootstrapping.py"
+    runpy.run_path(str(source), run_name="__lesson__")
+    out = capsys.readouterr().out
+    assert "Stockfish: not installed" in out and "PGR direct" in out

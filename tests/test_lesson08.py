@@ -1,24 +1,17 @@
-"""Lesson 08 (open problems): each checker accepts the reference and rejects stubs and common mistakes; the
-lesson source has its exercises, a valid learner version and runs in SMOKE mode."""
+"""Lesson 08 (scaling up): checkers accept the references and reject stubs and common mistakes; the
+source has three graded exercises and a valid lesson version."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
-import numpy as np
 import pytest
 
-from w2s_edu.toys import hidden_behaviour as hb
-from w2s_edu.toys import open_problems as op
-from w2s_edu.toys import synthetic
+from w2s_edu.scale import memory
 from w2s_edu.checks import lesson08 as checks
+from w2s_edu.models.params import LORA_TARGETS
+from w2s_edu.models.classifiers import TransformerClassifier
+from w2s_edu.models.backbones import apply_lora
 
-ROOT = Path(__file__).resolve().parents[1]
-SOURCE = ROOT / "solutions" / "08_open_problems.py"
-EXERCISES = ["teacher_strength_summary", "lock_targets", "trigger_sensitivity", "self_train"]
+pytest.importorskip("peft")
 
 
 def stub(*args, **kwargs):
@@ -30,220 +23,233 @@ def rejects(check, fn, match: str):
         check(fn)
 
 
-# ------------------------------------------------------------------------------------ teacher_strength_summary
-def _summary(weak, w2s, ceiling, pgr_fn, slope_fn):
-    weak, w2s = np.asarray(weak, float), np.asarray(w2s, float)
-    ceiling = np.broadcast_to(np.asarray(ceiling, float), weak.shape)
-    return {"pgr": [pgr_fn(a, b, c) for a, b, c in zip(weak, w2s, ceiling)], "gain": (w2s - weak).tolist(),
-            "slope": slope_fn(weak, w2s)}
+# ------------------------------------------------------------------------------------ training_bytes
+def bytes_ref(n_params, n_trainable, frozen_bytes=4, mixed_precision=False):
+    return (n_params - n_trainable) * frozen_bytes + n_trainable * (16 + 2 * bool(mixed_precision))
 
 
-def _pgr(a, b, c):
-    return (b - a) / (c - a) if c > a else float("nan")
+def bytes_no_grads(n, t, fb=4, mixed=False):
+    return (n - t) * fb + t * (12 + 2 * mixed)
 
 
-def _slope(weak, w2s):
-    return float(np.polyfit(weak, w2s, 1)[0])
+def bytes_no_adam(n, t, fb=4, mixed=False):
+    return (n - t) * fb + t * (8 + 2 * mixed)
 
 
-def summary_upside_down(weak, w2s, ceiling):
-    return _summary(weak, w2s, ceiling, lambda a, b, c: (c - a) / (b - a) if b != a else float("nan"), _slope)
+def bytes_no_copies(n, t, fb=4, mixed=False):
+    return (n - t) * fb + t * 16
 
 
-def summary_no_nan(weak, w2s, ceiling):
-    return _summary(weak, w2s, ceiling, lambda a, b, c: (b - a) / (c - a) if c != a else 0.0, _slope)
+def bytes_copies_of_everything(n, t, fb=4, mixed=False):
+    return (n - t) * fb + t * 16 + 2 * n * mixed
 
 
-def summary_axes_swapped(weak, w2s, ceiling):
-    return _summary(weak, w2s, ceiling, _pgr, lambda w, s: float(np.polyfit(s, w, 1)[0]))
+def bytes_half_master_weights(n, t, fb=4, mixed=False):
+    return (n - t) * fb + t * (14 if mixed else 16)
 
 
-def summary_slope_of_gain(weak, w2s, ceiling):
-    return _summary(weak, w2s, ceiling, _pgr, lambda w, s: float(np.polyfit(w, s - w, 1)[0]))
+def bytes_frozen_always_fp32(n, t, fb=4, mixed=False):
+    return (n - t) * 4 + t * (16 + 2 * mixed)
 
 
-def summary_first_ceiling_only(weak, w2s, ceiling):
-    return _summary(weak, w2s, np.atleast_1d(ceiling)[0], _pgr, _slope)
+def bytes_everything_trains(n, t, fb=4, mixed=False):
+    return n * (16 + 2 * mixed)
 
 
-def summary_gain_sign(weak, w2s, ceiling):
-    out = _summary(weak, w2s, ceiling, _pgr, _slope)
-    out["gain"] = [-g for g in out["gain"]]
+def bytes_in_gb(n, t, fb=4, mixed=False):
+    return bytes_ref(n, t, fb, mixed) / 1e9
+
+
+def test_check_training_bytes_accepts_the_reference(capsys):
+    checks.check_training_bytes(bytes_ref)
+    assert "training_bytes" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("fn, match", [
+    (stub, "NotImplementedError"),
+    (bytes_no_grads, "4 bytes per trainable weight are missing"),
+    (bytes_no_adam, "two moments"),
+    (bytes_no_copies, "2-byte copy"),
+    (bytes_copies_of_everything, "only made of trainable"),
+    (bytes_half_master_weights, "master weights"),
+    (bytes_frozen_always_fp32, "frozen_bytes"),
+    (bytes_everything_trains, "only the trainable"),
+    (bytes_in_gb, "expected 16,000"),
+])
+def test_check_training_bytes_rejects(fn, match):
+    rejects(checks.check_training_bytes, fn, match)
+
+
+# ------------------------------------------------------------------------------------ pick_config
+def pick_lora_first(model, gpu_gb, seq_len=512, batch_size=32):
+    for mode in ("lora", "finetune", "probe"):
+        for ckpt in (False, True):
+            micro = memory.largest_micro_batch(model, mode, gpu_gb, batch_size=batch_size, precision="bf16",
+                                               seq_len=seq_len, gradient_checkpointing=ckpt)
+            if micro:
+                return {"mode": mode, "gradient_checkpointing": ckpt, "micro_batch_size": micro}
+    return None
+
+
+def pick_without_checkpointing(model, gpu_gb, seq_len=512, batch_size=32):
+    for mode in ("finetune", "lora", "probe"):
+        micro = memory.largest_micro_batch(model, mode, gpu_gb, batch_size=batch_size, precision="bf16",
+                                           seq_len=seq_len)
+        if micro:
+            return {"mode": mode, "gradient_checkpointing": False, "micro_batch_size": micro}
+    return None
+
+
+def pick_checkpointing_first(model, gpu_gb, seq_len=512, batch_size=32):
+    for mode in ("finetune", "lora", "probe"):
+        for ckpt in (True, False):
+            micro = memory.largest_micro_batch(model, mode, gpu_gb, batch_size=batch_size, precision="bf16",
+                                               seq_len=seq_len, gradient_checkpointing=ckpt)
+            if micro:
+                return {"mode": mode, "gradient_checkpointing": ckpt, "micro_batch_size": micro}
+    return None
+
+
+def pick_smallest_micro_batch(model, gpu_gb, seq_len=512, batch_size=32):
+    out = checks.reference_pick_config(model, gpu_gb, seq_len, batch_size)
+    return out and {**out, "micro_batch_size": 1}
+
+
+def pick_ignores_seq_len(model, gpu_gb, seq_len=512, batch_size=32):
+    return checks.reference_pick_config(model, gpu_gb, 512, batch_size)
+
+
+def pick_fp32(model, gpu_gb, seq_len=512, batch_size=32):
+    for mode in ("finetune", "lora", "probe"):
+        for ckpt in (False, True):
+            micro = memory.largest_micro_batch(model, mode, gpu_gb, batch_size=batch_size, precision="fp32",
+                                               seq_len=seq_len, gradient_checkpointing=ckpt)
+            if micro:
+                return {"mode": mode, "gradient_checkpointing": ckpt, "micro_batch_size": micro}
+    return None
+
+
+def pick_micro_not_dividing(model, gpu_gb, seq_len=512, batch_size=32):
+    out = checks.reference_pick_config(model, gpu_gb, seq_len, batch_size)
+    if out and batch_size == 24 and out["micro_batch_size"] == 8:
+        return {**out, "micro_batch_size": 16}  # a power of two, but it does not divide 24
     return out
 
 
-def test_check_teacher_strength_summary_accepts_the_reference(capsys):
-    checks.check_teacher_strength_summary(op.teacher_strength_summary)
-    assert "teacher_strength_summary" in capsys.readouterr().out
+def pick_never_none(model, gpu_gb, seq_len=512, batch_size=32):
+    return checks.reference_pick_config(model, gpu_gb, seq_len, batch_size) or {
+        "mode": "probe", "gradient_checkpointing": False, "micro_batch_size": 1}
+
+
+def pick_only_the_mode(model, gpu_gb, seq_len=512, batch_size=32):
+    out = checks.reference_pick_config(model, gpu_gb, seq_len, batch_size)
+    return out and out["mode"]
+
+
+def test_pick_cases_cover_every_outcome():
+    outcomes = {None if c is None else (c["mode"], c["gradient_checkpointing"])
+                for c in (checks.reference_pick_config(*args) for args in checks.PICK_CASES)}
+    assert outcomes == {("finetune", False), ("lora", False), ("lora", True), ("probe", False), None}
+
+
+def test_check_pick_config_accepts_the_reference(capsys):
+    checks.check_pick_config(checks.reference_pick_config)
+    assert "pick_config" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("fn, match", [
     (stub, "NotImplementedError"),
-    (summary_upside_down, "upside down"),
-    (summary_no_nan, "undefined"),
-    (summary_axes_swapped, "axes are swapped"),
-    (summary_slope_of_gain, "slope of the gain"),
-    (summary_first_ceiling_only, "own ceiling"),
-    (summary_gain_sign, "sign is flipped"),
+    (pick_lora_first, "prefer finetune, then lora"),
+    (pick_without_checkpointing, "Did you try gradient checkpointing"),
+    (pick_checkpointing_first, "use it only when"),
+    (pick_smallest_micro_batch, "larger micro-batch"),
+    (pick_ignores_seq_len, "seq_len"),
+    (pick_fp32, "expected"),
+    (pick_micro_not_dividing, "divide the batch size"),
+    (pick_never_none, "return None"),
+    (pick_only_the_mode, "expected None or a dict"),
 ])
-def test_check_teacher_strength_summary_rejects(fn, match):
-    rejects(checks.check_teacher_strength_summary, fn, match)
+def test_check_pick_config_rejects(fn, match):
+    rejects(checks.check_pick_config, fn, match)
 
 
-def test_reference_summary_validates_its_input():
-    with pytest.raises(ValueError, match="two or more teachers"):
-        op.teacher_strength_summary([0.5], [0.6], 0.7)
+# ------------------------------------------------------------------------------------ make_lora_student
+def lora_ref(backbone, r):
+    from peft import LoraConfig, get_peft_model
+
+    model_type = backbone.config.model_type
+    config = LoraConfig(r=r, lora_alpha=2 * r, target_modules=list(LORA_TARGETS[model_type]),
+                        fan_in_fan_out=model_type == "gpt2")
+    return TransformerClassifier(get_peft_model(backbone, config))
 
 
-# ------------------------------------------------------------------------------------ lock_targets
-def lock_reversed(y, weak, password):
-    return np.where(np.asarray(password, bool), weak, y)
+def lora_package(backbone, r):
+    return TransformerClassifier(apply_lora(backbone, r))
 
 
-def lock_flip(y, weak, password):
-    return np.where(np.asarray(password, bool), 1 - np.asarray(y), y)
+def lora_none(backbone, r):
+    return TransformerClassifier(backbone)
 
 
-def lock_int_mask(y, weak, password):
-    password = np.asarray(password)
-    out = np.asarray(weak).copy()
-    out[password] = np.asarray(y)[password]  # an int array indexes positions, not a mask
-    return out
+def lora_peft_defaults(backbone, r):
+    from peft import LoraConfig, get_peft_model
+
+    return TransformerClassifier(get_peft_model(backbone, LoraConfig(r=r)))
 
 
-def lock_in_place(y, weak, password):
-    weak[np.asarray(password, bool)] = y[np.asarray(password, bool)]
-    return weak
+def lora_fixed_rank(backbone, r):
+    return lora_ref(backbone, 8)
 
 
-def test_check_lock_targets_accepts_the_reference():
-    checks.check_lock_targets(hb.lock_targets)
+def lora_around_the_classifier(backbone, r):
+    from peft import LoraConfig, get_peft_model
+
+    targets = list(LORA_TARGETS[backbone.config.model_type])
+    return get_peft_model(TransformerClassifier(backbone), LoraConfig(r=r, target_modules=targets))
+
+
+def lora_unfrozen_afterwards(backbone, r):
+    model = lora_ref(backbone, r)
+    model.requires_grad_(True)
+    return model
+
+
+def lora_backbone_only(backbone, r):
+    return lora_ref(backbone, r).backbone
+
+
+def test_check_make_lora_student_accepts_the_reference_and_the_package(capsys):
+    checks.check_make_lora_student(lora_ref)
+    checks.check_make_lora_student(lora_package)
+    assert capsys.readouterr().out.count("make_lora_student") == 2
 
 
 @pytest.mark.parametrize("fn, match", [
     (stub, "NotImplementedError"),
-    (lock_reversed, "other way"),
-    (lock_flip, "different backdoor"),
-    (lock_int_mask, "booleans"),
-    (lock_in_place, "changed its inputs"),
+    (lora_none, "backbone weights still train"),
+    (lora_peft_defaults, "adapter weights"),
+    (lora_fixed_rank, "rank 2"),
+    (lora_around_the_classifier, "head does not train"),
+    (lora_unfrozen_afterwards, "backbone weights still train"),
+    (lora_backbone_only, "fails on a batch dict"),
 ])
-def test_check_lock_targets_rejects(fn, match):
-    rejects(checks.check_lock_targets, fn, match)
-
-
-def test_reference_lock_targets_rejects_mismatched_shapes():
-    with pytest.raises(ValueError, match="three"):
-        hb.lock_targets([0, 1], [0, 1, 1], [True, False])
-
-
-# ------------------------------------------------------------------------------------ trigger_sensitivity
-def sensitivity_against_as_is(predict, x, column):
-    on = np.array(x, copy=True)
-    on[:, column] = 1
-    return float((np.asarray(predict(x)) != np.asarray(predict(on))).mean())
-
-
-def sensitivity_in_place(predict, x, column):
-    x[:, column] = 0
-    off = np.asarray(predict(x))
-    x[:, column] = 1
-    return float((off != np.asarray(predict(x))).mean())
-
-
-def sensitivity_count(predict, x, column):
-    return hb.trigger_sensitivity(predict, x, column) * len(x)
-
-
-def sensitivity_unchanged(predict, x, column):
-    return 1 - hb.trigger_sensitivity(predict, x, column)
-
-
-def sensitivity_wrong_column(predict, x, column):
-    return hb.trigger_sensitivity(predict, x, 3)
-
-
-def test_check_trigger_sensitivity_accepts_the_reference():
-    checks.check_trigger_sensitivity(hb.trigger_sensitivity)
-
-
-@pytest.mark.parametrize("fn, match", [
-    (stub, "NotImplementedError"),
-    (sensitivity_against_as_is, "already on"),
-    (sensitivity_in_place, "changed x"),
-    (sensitivity_count, "fraction"),
-    (sensitivity_unchanged, "did NOT change"),
-    (sensitivity_wrong_column, "column you were given"),
-])
-def test_check_trigger_sensitivity_rejects(fn, match):
-    rejects(checks.check_trigger_sensitivity, fn, match)
-
-
-# ------------------------------------------------------------------------------------ self_train
-def self_train_soft(train, predict, x, first, rounds):
-    models = [train(x, first)]
-    for _ in range(rounds):
-        models.append(train(x, predict(models[-1], x)))
-    return models
-
-
-def self_train_from_first(train, predict, x, first, rounds):
-    models = [train(x, first)]
-    for _ in range(rounds):
-        models.append(train(x, synthetic.one_hot(np.asarray(predict(models[0], x)).argmax(1))))
-    return models
-
-
-def self_train_off_by_one(train, predict, x, first, rounds):
-    models = [train(x, first)]
-    for _ in range(rounds - 1):
-        models.append(train(x, synthetic.one_hot(np.asarray(predict(models[-1], x)).argmax(1))))
-    return models
-
-
-def self_train_last_only(train, predict, x, first, rounds):
-    return op.self_train(train, predict, x, first, rounds)[-1:]
-
-
-def self_train_class_labels(train, predict, x, first, rounds):
-    models = [train(x, first)]
-    for _ in range(rounds):
-        models.append(train(x, np.asarray(predict(models[-1], x)).argmax(1)))
-    return models
-
-
-def test_check_self_train_accepts_the_reference():
-    checks.check_self_train(op.self_train)
-
-
-@pytest.mark.parametrize("fn, match", [
-    (stub, "NotImplementedError"),
-    (self_train_soft, "HARD"),
-    (self_train_from_first, "FIRST model"),
-    (self_train_off_by_one, "trained 3 models"),
-    (self_train_last_only, "in the order"),
-    (self_train_class_labels, r"\(N, 2\)"),
-])
-def test_check_self_train_rejects(fn, match):
-    rejects(checks.check_self_train, fn, match)
+def test_check_make_lora_student_rejects(fn, match):
+    rejects(checks.check_make_lora_student, fn, match)
 
 
 # ------------------------------------------------------------------------------------ source
-def test_source_has_four_graded_exercises_and_a_valid_lesson_version():
+def test_source_has_three_graded_exercises_and_a_valid_lesson_version():
+    from pathlib import Path
+
     from w2s_edu.devtools.build_lessons import find_blocks, render
 
-    text = SOURCE.read_text(encoding="utf-8")
-    assert [b.name for b in find_blocks(text)] == EXERCISES
-    for name in EXERCISES:
+    source = Path(__file__).resolve().parents[1] / "solutions" / "08_scaling_up.py"
+    text = source.read_text(encoding="utf-8")
+    names = ["training_bytes", "pick_config", "make_lora_student"]
+    assert [b.name for b in find_blocks(text)] == names
+    for name in names:
         assert f"check_{name}({name})" in text
-    compile(render(text, "lesson"), str(SOURCE), "exec")
+    compile(render(text, "lesson"), str(source), "exec")
     assert 'tags=["parameters"]' in text and 'SMOKE = os.environ.get("W2S_SMOKE") == "1"' in text
-    assert "lessons/08_open_problems.ipynb" in text
-
-
-def test_source_runs_as_a_script_in_smoke_mode(tmp_path):
-    env = dict(os.environ, W2S_SMOKE="1", MPLBACKEND="Agg", OMP_NUM_THREADS="1", HF_HUB_OFFLINE="1",
-               W2S_EDU_CACHE=str(tmp_path / "cache"))
-    proc = subprocess.run([sys.executable, str(SOURCE)], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=600)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    assert proc.stdout.count("checks passed") == len(EXERCISES)
+    assert "lessons/08_scaling_up.ipynb" in text and "torch.cuda.is_available()" in text
+    assert "PLACEHOLDER" not in text

@@ -1,4 +1,4 @@
-"""Lesson 08's package code: the teacher sweep (summaries, plot, cached widget, one real tiny sweep), the
+"""Lesson 09's package code: the teacher sweep (summaries, plot, cached widget, one real tiny sweep), the
 password-locked world (the lesson's claims at its full-mode settings) and self-training."""
 
 from __future__ import annotations

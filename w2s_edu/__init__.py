@@ -15,7 +15,7 @@ only from layers below it; see README, "Architecture"):
 * ``scale``: memory arithmetic for large models;  ``train``: the one training loop, executors, accelerate;
 * ``experiment``: the seed loop, ``run_w2s``, reward models, bootstrapping, metrics, results;
 * ``report``: plots;  ``ui``: the widgets and the experiment panel;
-* ``toys``: the small worlds of lessons 01, 02, 03 and 08;  ``chess``: building the chess ladder;
+* ``toys``: the small worlds of lessons 01, 02, 03, 06 and 09;  ``chess``: building the chess ladder;
 * ``checks``: the exercise checkers;  ``cli``: the ``w2s-edu`` command;  ``devtools``: lesson building.
 """
 

@@ -85,7 +85,7 @@ class W2SConfig:
     # --- where it runs
     device: str | None = None  # None: cuda, then mps, then cpu
     show_progress: bool = True
-    # --- scaling up (lesson 07; w2s_edu.scale.memory estimates what fits). The defaults change nothing.
+    # --- scaling up (lesson 08; w2s_edu.scale.memory estimates what fits). The defaults change nothing.
     # precision: fp32, bf16 or fp16 autocast (fp16 with a GradScaler), or auto: bf16 on GPUs that
     # support it, else fp16 on a GPU, fp32 on CPU. On a GPU under bf16/fp16 the frozen weights of
     # probes and LoRA students load in half precision.

@@ -1,203 +1,197 @@
-"""Checks for lesson 07 (scaling up on a GPU): the bytes of training, choosing a configuration for a GPU,
-and a LoRA student."""
+"""Checks for lesson 07 (chess and bootstrapping): text for a position and a move, verifying a mate in
+one, balanced candidate moves, multiple-choice accuracy, and the bootstrapping chain loop."""
 
 from __future__ import annotations
 
-import copy
-import math
 from typing import Callable
 
-import torch
+import chess
+import numpy as np
 
-from ..models import params
-from ..models.backbones import quiet_transformers
-from ..scale import memory
-from . import checked_call, passed
+from . import call, checked_call, close, passed
 
 _run = checked_call
 
-__all__ = ["check_training_bytes", "check_pick_config", "check_make_lora_student", "reference_pick_config"]
+__all__ = ["check_candidate_text", "check_is_mate_in_one", "check_balanced_candidates",
+           "check_multiple_choice_accuracy", "check_bootstrap_chain"]
+
+MATE_FEN = "k7/8/1K6/8/8/8/8/7R w - - 1 2"  # Rh8 mates; Rh7 does not
+ITALIAN = "r1bqkbnr/pppp1ppp/2n5/4p3/4P3/5N2/PPPP1PPP/RNBQKB1R w KQkq - 2 3"
 
 
 # ------------------------------------------------------------------------------------------ exercise 1
-# (n_params, n_trainable, frozen_bytes, mixed_precision) -> bytes, and what the case is about
-BYTES_CASES = [
-    ((1000, 1000, 4, False), 16_000, "a full finetune in fp32: 4 (weight) + 4 (gradient) + 8 (AdamW) per parameter"),
-    ((1000, 1000, 4, True), 18_000, "a full finetune under bf16 autocast: 16 bytes plus a 2-byte copy per weight"),
-    ((1000, 0, 4, False), 4_000, "nothing trains: only the fp32 weights"),
-    ((1000, 10, 4, True), 990 * 4 + 10 * 18, "990 frozen fp32 weights and 10 trainable ones under autocast"),
-    ((1000, 10, 2, False), 990 * 2 + 10 * 16, "990 frozen weights loaded in bf16, 10 trainable ones in fp32"),
-    ((1000, 0, 2, True), 2_000, "nothing trains, weights loaded in bf16"),
-    ((1000, 10, 2, True), 990 * 2 + 10 * 18, "LoRA: 990 frozen bf16 weights, 10 trainable at 18 bytes"),
-    ((1000, 2, 4, False), 998 * 4 + 2 * 16, "a probe in fp32: frozen weights at 4 bytes, the head at 16"),
-    ((7_000_000_000, 7_000_000_000, 4, True), 126_000_000_000, "a 7B full finetune: 126 GB before activations"),
-]
-
-
-def _bytes_hint(args, got) -> str:
-    n, t, frozen_bytes, mixed = args
-    f, m = n - t, int(mixed)
-    guesses = [  # the first that matches wins; the fp32 cases come first, so 14 bytes under bf16 is this one
-        (f * frozen_bytes + t * 14 if m else None, "trainable weights stay fp32 (4 bytes) under mixed precision: "
-                                                   "they are the master weights that the optimizer updates"),
-        (f * frozen_bytes + t * (12 + 2 * m), "4 bytes per trainable weight are missing: the gradient, or one of "
-                                              "AdamW's two moments (8 bytes together)"),
-        (f * frozen_bytes + t * (8 + 2 * m), "AdamW's two moments (8 bytes per trainable weight) are missing"),
-        (f * frozen_bytes + t * 16 + 2 * n * m, "the 2-byte autocast copies are only made of trainable weights"),
-        (f * frozen_bytes + t * 16, "under mixed precision autocast also keeps a 2-byte copy of each trainable weight"),
-        (4 * f + t * (16 + 2 * m), "frozen weights cost `frozen_bytes` each (2 when loaded in bf16), not 4"),
-        (n * (16 + 2 * m), "only the trainable weights need gradients and optimizer state"),
-    ]
-    for value, hint in guesses:
-        if value is not None and got == value:
-            return f" Hint: {hint}."
-    return ""
-
-
-def check_training_bytes(fn: Callable) -> None:
-    """Check ``training_bytes(n_params, n_trainable, frozen_bytes=4, mixed_precision=False)``."""
-    ex = "training_bytes"
-    for args, expected, why in BYTES_CASES:
-        what = f"training_bytes{args}"
-        got = _run(fn, *args, exercise=ex, what=what)
-        if got is None:
-            raise AssertionError(f"{what} returned None: did you forget `return`?")
-        if not isinstance(got, (int, float)) or isinstance(got, bool) or not math.isfinite(got):
-            raise AssertionError(f"{what} returned {got!r}; expected a number of bytes.")
-        if got != expected:
-            raise AssertionError(f"{what} returned {got:,}, expected {expected:,} ({why})." + _bytes_hint(args, got))
-    n = 7_070_619_136  # Qwen2.5-7B's backbone
-    big = _run(fn, n, n, 4, True, exercise=ex, what="training_bytes(<Qwen2.5-7B>, all trainable, bf16)")
-    package = memory.estimate_memory("qwen2.5-7b", "finetune", precision="bf16", micro_batch_size=1, seq_len=1)
-    if big != 18 * n or package.static != 18 * package.trainable:
-        raise AssertionError(f"for Qwen2.5-7B's {n:,} parameters, all trainable under bf16 autocast, you return "
-                             f"{big:,}; expected 18 bytes each, {18 * n:,} (w2s_edu.scale.memory agrees).")
-    passed(ex, len(BYTES_CASES) + 1)
+def check_candidate_text(fn: Callable) -> None:
+    """``candidate_text(fen, uci)``: the full FEN, one space, the move in UCI; ValueError if illegal."""
+    cases = [(ITALIAN, "f1b5"), (MATE_FEN, "h1h8"), ("8/P7/8/8/8/8/k6K/8 w - - 0 60", "a7a8q")]
+    for fen, uci in cases:
+        got = _run(fn, fen, uci, exercise="candidate_text", what=f"candidate_text({fen!r}, {uci!r})")
+        want = f"{fen} {uci}"
+        if not isinstance(got, str):
+            raise AssertionError(f"candidate_text returned {type(got).__name__}; return a str.")
+        if got != want:
+            hint = ""
+            if got.split()[-1] != uci:
+                hint = (" The move must be in UCI (from-square, to-square, promotion piece), e.g. 'f1b5', "
+                        "not SAN ('Bb5').")
+            elif not got.startswith(fen):
+                hint = " Keep the whole FEN, move counters included (board.fen(), not board.epd())."
+            raise AssertionError(f"candidate_text({fen!r}, {uci!r}) returned {got!r}; expected {want!r}.{hint}")
+    for fen, uci in ((MATE_FEN, "h1a2"), (ITALIAN, "e1g1")):
+        try:
+            call(fn, fen, uci, exercise="candidate_text")
+        except ValueError:
+            continue
+        except AssertionError:
+            raise
+        except Exception as err:
+            raise AssertionError(f"candidate_text({fen!r}, {uci!r}) raised {type(err).__name__}; an illegal move "
+                                 "should raise ValueError (say which move and position).") from err
+        raise AssertionError(f"candidate_text({fen!r}, {uci!r}) accepted an illegal move: check "
+                             "`move in board.legal_moves` and raise ValueError otherwise.")
+    passed("candidate_text", len(cases) + 2)
 
 
 # ------------------------------------------------------------------------------------------ exercise 2
-def reference_pick_config(model, gpu_gb: float, seq_len: int = 512, batch_size: int = 32) -> dict | None:
-    """The rule of the exercise: the first of finetune, lora, probe that fits, without gradient
-    checkpointing if possible, with the largest power-of-two micro-batch that divides ``batch_size``."""
-    for mode in ("finetune", "lora", "probe"):
-        for ckpt in (False,) if mode == "probe" else (False, True):
-            micro = memory.largest_micro_batch(model, mode, gpu_gb, batch_size=batch_size, precision="bf16",
-                                               seq_len=seq_len, gradient_checkpointing=ckpt)
-            if micro is not None:
-                return {"mode": mode, "gradient_checkpointing": ckpt, "micro_batch_size": micro}
-    return None
-
-
-# (model, gpu_gb, seq_len, batch_size): finetune, lora with and without checkpointing, probe, nothing
-PICK_CASES = [
-    ("gpt2", 16, 512, 32), ("gpt2-xl", 24, 512, 32), ("gpt2-xl", 40, 1024, 32), ("pythia-1b", 24, 512, 32),
-    ("qwen2.5-7b", 80, 512, 32), ("qwen2.5-7b", 16, 512, 32), ("qwen2.5-7b", 15, 512, 32),
-    ("qwen2.5-7b", 12, 512, 32), ("qwen2.5-7b", 16, 128, 32), ("qwen2.5-0.5b", 16, 2048, 32),
-    ("qwen2.5-0.5b", 16, 512, 24), ("qwen2.5-32b", 80, 512, 32), ("qwen2.5-32b", 40, 512, 32),
-]
-
-
-def _pick_hint(got: dict | None, expected: dict | None, args) -> str:
-    if expected is None:
-        return " Nothing fits, not even a probe: return None."
-    if got is None:
-        return " Something does fit: try every mode (and gradient checkpointing) before giving up."
-    if got.get("mode") != expected["mode"]:
-        order = ["finetune", "lora", "probe"]
-        if got.get("mode") in order and order.index(got["mode"]) > order.index(expected["mode"]):
-            return (f" {expected['mode']} fits, and it comes first: prefer finetune, then lora, then probe. Did "
-                    "you try gradient checkpointing before moving on to the next mode?")
-        return f" {got.get('mode')} does not fit {args[1]} GiB: check each candidate with estimate.fits(gpu_gb)."
-    if got.get("gradient_checkpointing") != expected["gradient_checkpointing"]:
-        return (" Gradient checkpointing costs extra compute: use it only when the mode does not fit without it."
-                if got.get("gradient_checkpointing") else
-                " Without gradient checkpointing nothing fits in this mode; with it, something does.")
-    micro = got.get("micro_batch_size")
-    if isinstance(micro, int) and micro > 0 and args[3] % micro:
-        return (f" The micro-batch must divide the batch size ({args[3]}): gradient accumulation adds whole "
-                "micro-batches.")
-    if isinstance(micro, int) and micro < expected["micro_batch_size"]:
-        return " A larger micro-batch fits: take the largest (fewer, fuller passes are faster)."
-    return " Did you pass seq_len and precision='bf16' to the estimate?"
-
-
-def check_pick_config(fn: Callable) -> None:
-    """Check ``pick_config(model, gpu_gb, seq_len=512, batch_size=32)`` against the rule, on 13 cases."""
-    ex = "pick_config"
-    for args in PICK_CASES:
-        what = f"pick_config{args}"
-        got = _run(fn, *args, exercise=ex, what=what)
-        expected = reference_pick_config(*args)
-        if got is not None and not (isinstance(got, dict) and {"mode", "gradient_checkpointing",
-                                                                "micro_batch_size"} <= set(got)):
-            raise AssertionError(f"{what} returned {got!r}; expected None or a dict with the keys 'mode', "
-                                 "'gradient_checkpointing' and 'micro_batch_size'.")
-        if got is not None:
-            got = {k: got[k] for k in ("mode", "gradient_checkpointing", "micro_batch_size")}
-        if got != expected:
-            raise AssertionError(f"{what} returned {got}, expected {expected}." + _pick_hint(got, expected, args))
-    passed(ex, len(PICK_CASES))
+def check_is_mate_in_one(fn: Callable) -> None:
+    """``is_mate_in_one(fen, uci)``: True exactly when the move is legal and checkmates."""
+    cases = [
+        (MATE_FEN, "h1h8", True),
+        (MATE_FEN, "h1h7", False),  # a quiet move
+        ("k7/8/2K5/8/8/8/8/7R w - - 0 1", "h1h8", False),  # check, but the king escapes to a7
+        ("k7/8/2K5/8/8/8/8/7R w - - 0 1", "h1a2", False),  # illegal move
+        ("7k/6pp/8/8/3B4/8/8/3R2K1 w - - 0 1", "d1d8", False),  # would mate, but the rook cannot jump the bishop
+        ("7k/8/5KQ1/8/8/8/8/8 w - - 0 1", "g6g7", True),  # queen mate, protected by the king
+        ("7k/8/6Q1/5K2/8/8/8/8 w - - 0 1", "g6g7", False),  # the same queen move, unprotected: Kxg7
+        ("k7/8/1Q6/8/8/8/8/7K w - - 0 1", "b6c7", False),  # stalemate is not mate
+        ("6k1/5ppp/8/8/8/8/5PPP/3R2K1 w - - 0 1", "d1d8", True),  # back-rank mate
+    ]
+    for fen, uci, want in cases:
+        board_before = chess.Board(fen)
+        got = _run(fn, fen, uci, exercise="is_mate_in_one", what=f"is_mate_in_one({fen!r}, {uci!r})")
+        if not isinstance(got, (bool, np.bool_)):
+            raise AssertionError(f"is_mate_in_one returned {type(got).__name__}; return True or False.")
+        if bool(got) != want:
+            why = {("h1h8", False): " A check is not a mate: use board.is_checkmate() after pushing the move.",
+                   ("h1a2", False): " That move is illegal: check `move in board.legal_moves` first.",
+                   ("d1d8", False): " That move is illegal (the rook would jump over its own bishop): check "
+                                    "`move in board.legal_moves` before pushing; push() does not check.",
+                   ("b6c7", False): " Black has no legal move but is not in check: that is stalemate.",
+                   ("g6g7", False): " The king can capture the unprotected queen."}.get((uci, want), "")
+            raise AssertionError(f"is_mate_in_one({fen!r}, {uci!r}) returned {got}; expected {want}.{why}")
+        if chess.Board(fen) != board_before:
+            raise AssertionError("is_mate_in_one changed a board it did not own.")
+    passed("is_mate_in_one", len(cases))
 
 
 # ------------------------------------------------------------------------------------------ exercise 3
-def _tiny_backbones():
-    from transformers import BertConfig, BertModel, GPT2Config, GPT2Model
-
-    torch.manual_seed(0)
-    with quiet_transformers():  # building from a config prints nothing worth a learner's attention
-        gpt2 = GPT2Model(GPT2Config(vocab_size=100, n_embd=32, n_layer=2, n_head=4, n_positions=64))
-        bert = BertModel(BertConfig(vocab_size=100, hidden_size=32, intermediate_size=64, num_attention_heads=4,
-                                    num_hidden_layers=2, max_position_embeddings=64))
-    return {"gpt2": gpt2, "bert": bert}
+PUZZLES = [(MATE_FEN, "h1h8"), (ITALIAN, "f1b5"), ("k7/8/2K5/8/8/8/8/7R w - - 0 1", "c6b6"),
+           ("6k1/5ppp/8/8/8/8/5PPP/3R2K1 w - - 0 1", "d1d8")]
 
 
-def check_make_lora_student(fn: Callable) -> None:
-    """Check ``make_lora_student(backbone, r)``: LoRA on the listed modules, a trainable head, nothing else."""
-    ex = "make_lora_student"
-    n_checks = 0
-    for arch, backbone in _tiny_backbones().items():
-        for r in (2, 4):
-            what = f"make_lora_student(<tiny {arch}>, r={r})"
-            given = copy.deepcopy(backbone)
-            model = _run(fn, given, r, exercise=ex, what=what)
-            if model is None:
-                raise AssertionError(f"{what} returned None: did you forget `return`?")
-            if not isinstance(model, torch.nn.Module):
-                raise AssertionError(f"{what} returned {type(model).__name__}; return the classifier (an nn.Module).")
-            ids = torch.randint(0, 100, (3, 6), generator=torch.Generator().manual_seed(r))
-            batch = {"input_ids": ids, "attention_mask": torch.ones_like(ids)}
-            try:
-                out = model(batch)
-            except Exception as err:
-                raise AssertionError(f"the model from {what} fails on a batch dict {{'input_ids', 'attention_mask'}} "
-                                     f"({type(err).__name__}: {err}). Wrap the LoRA backbone in "
-                                     "TransformerClassifier.") from err
-            if getattr(out, "shape", None) != (3, 2):
-                raise AssertionError(f"the model from {what} returned shape {getattr(out, 'shape', None)} for 3 "
-                                     "texts; expected (3, 2) logits: put the two-class head on top.")
-            trainable = {n: p for n, p in model.named_parameters() if p.requires_grad}
-            stray = [n for n in trainable if "lora_" not in n and "head" not in n.split(".")[0]]
-            if stray:
-                raise AssertionError(f"{what}: {len(stray)} backbone weights still train (e.g. {stray[0]}). "
-                                     "get_peft_model freezes the backbone: apply it before putting the head on "
-                                     "top, and do not call requires_grad_(True) afterwards.")
-            head = [n for n in trainable if "lora_" not in n]
-            if not head:
-                raise AssertionError(f"{what}: the classification head does not train. A new head starts random: "
-                                     "it must learn (leave its requires_grad as it is).")
-            adapters = sum(p.numel() for n, p in trainable.items() if "lora_" in n)
-            expected = params.lora_param_count(backbone.config, r)
-            if adapters != expected:
-                names = sorted({n.split(".lora_")[0].split(".")[-1] for n in trainable if "lora_" in n})
-                raise AssertionError(f"{what} has {adapters:,} adapter weights on {names}; LoRA of rank {r} on the "
-                                     f"modules {list(params.lora_targets(backbone.config))} has {expected:,}. Pass "
-                                     "target_modules=LORA_TARGETS[model_type] and r=r to LoraConfig.")
-            before = {n: p.detach().clone() for n, p in model.named_parameters() if not p.requires_grad}
-            opt = torch.optim.SGD(list(trainable.values()), lr=0.1)
-            torch.nn.functional.cross_entropy(model(batch), torch.tensor([0, 1, 0])).backward()
-            opt.step()
-            changed = [n for n, p in model.named_parameters() if n in before and not torch.equal(p, before[n])]
-            if changed:
-                raise AssertionError(f"{what}: a training step changed frozen weights ({changed[0]}).")
-            n_checks += 5
-    passed(ex, n_checks)
+def check_balanced_candidates(fn: Callable) -> None:
+    """``balanced_candidates(puzzles, seed)``: per puzzle the solution (label 1) and one other legal move
+    (label 0), as dicts with text/label/group; seeded."""
+    rows = _run(fn, PUZZLES, 0, exercise="balanced_candidates", what="balanced_candidates(puzzles, 0)")
+    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        raise AssertionError("balanced_candidates should return a list of dicts with keys text, label, group.")
+    if len(rows) != 2 * len(PUZZLES):
+        raise AssertionError(f"got {len(rows)} rows for {len(PUZZLES)} puzzles; expected two per puzzle (the "
+                             "solution and one negative), so the classes are balanced.")
+    for r in rows:
+        if set(r) < {"text", "label", "group"}:
+            raise AssertionError(f"row {r} lacks one of the keys text, label, group.")
+    labels = [int(r["label"]) for r in rows]
+    if sum(labels) != len(PUZZLES):
+        raise AssertionError(f"{sum(labels)} of {len(rows)} rows have label 1; expected exactly one per puzzle.")
+    for i, (fen, best) in enumerate(PUZZLES):
+        mine = [r for r in rows if r["text"].startswith(fen + " ")]
+        if [r["text"] for r in mine if int(r["label"]) == 1] != [f"{fen} {best}"]:
+            raise AssertionError(f"puzzle {i}: expected exactly one row '{fen} {best}' with label 1 (the solution).")
+        negs = [r["text"].split()[-1] for r in mine if int(r["label"]) == 0]
+        if len(negs) != 1:
+            raise AssertionError(f"puzzle {i}: {len(negs)} negative rows; expected one.")
+        move = chess.Move.from_uci(negs[0])
+        if negs[0] == best:
+            raise AssertionError(f"puzzle {i}: the negative is the solution itself; draw from the *other* legal moves.")
+        if move not in chess.Board(fen).legal_moves:
+            raise AssertionError(f"puzzle {i}: the negative {negs[0]} is not legal; draw from board.legal_moves.")
+        groups = {r["group"] for r in rows if r["text"].startswith(fen + " ")}
+        if len(groups) != 1:
+            raise AssertionError(f"puzzle {i}: its two rows have different groups {groups}; both rows of a puzzle "
+                                 "share one group id (e.g. its index).")
+    if len({r["group"] for r in rows}) != len(PUZZLES):
+        raise AssertionError("different puzzles share a group id: give each puzzle its own.")
+    again = _run(fn, PUZZLES, 0, exercise="balanced_candidates", what="balanced_candidates(puzzles, 0)")
+    if [r["text"] for r in again] != [r["text"] for r in rows]:
+        raise AssertionError("the same seed gave different rows: use random.Random(seed), not the global random.")
+    other = [_run(fn, PUZZLES, s, exercise="balanced_candidates", what=f"balanced_candidates(puzzles, {s})")
+             for s in (1, 2, 3)]
+    if all(sorted(r["text"] for r in o) == sorted(r["text"] for r in rows) for o in other):
+        raise AssertionError("seeds 0 to 3 all drew the same negatives: draw them at random with the seed.")
+    passed("balanced_candidates", 7)
+
+
+# ------------------------------------------------------------------------------------------ exercise 4
+def check_multiple_choice_accuracy(fn: Callable) -> None:
+    """``multiple_choice_accuracy(p_true, labels, groups)``: per group, is the top P(true) the solution?"""
+    groups = np.array(["a", "a", "b", "b", "b", "c", "c"])
+    labels = np.array([1, 0, 0, 1, 0, 0, 1])
+    cases = [
+        (np.array([0.9, 0.1, 0.2, 0.8, 0.1, 0.3, 0.7]), 1.0, "every group ranks its solution first"),
+        (np.array([0.4, 0.3, 0.1, 0.2, 0.05, 0.45, 0.4]), 2 / 3, "low P(true) everywhere: only the ranking counts"),
+        (np.array([0.2, 0.9, 0.2, 0.8, 0.9, 0.3, 0.7]), 1 / 3, "groups a and b pick a wrong move"),
+    ]
+    for p, want, what in cases:
+        got = _run(fn, p, labels, groups, exercise="multiple_choice_accuracy", what="multiple_choice_accuracy(...)")
+        if not close(got, want, 1e-9):
+            hint = ""
+            if close(got, float(((p > 0.5) == labels).mean()), 1e-9):
+                hint = " That is the binary accuracy (threshold 0.5); compare candidates *within* each group instead."
+            raise AssertionError(f"multiple_choice_accuracy gave {got} for a case where {what}; "
+                                 f"expected {want:.4f}.{hint}")
+    shuffled = np.random.default_rng(0).permutation(len(labels))
+    p = cases[2][0]
+    got = _run(fn, p[shuffled], labels[shuffled], groups[shuffled], exercise="multiple_choice_accuracy",
+               what="multiple_choice_accuracy(shuffled rows)")
+    if not close(got, 1 / 3, 1e-9):
+        raise AssertionError(f"with the rows in another order the answer changed ({got}); groups need not be "
+                             "contiguous: collect each group's rows by its id.")
+    passed("multiple_choice_accuracy", len(cases) + 1)
+
+
+# ------------------------------------------------------------------------------------------ exercise 5
+def check_bootstrap_chain(fn: Callable) -> None:
+    """``bootstrap_chain(chain, chunks, weak_preds, fit)``: each rung trains on the previous rung's labels."""
+    rng = np.random.default_rng(0)
+    chain = ["weak", "m1", "m2", "strong"]
+    chunks = ["chunk0", "chunk1", "chunk2"]
+    weak_preds = {c: rng.random((5, 2)) for c in chunks} | {"test": rng.random((5, 2))}
+    calls = []
+
+    def fit(model, chunk, targets, predict_on):
+        calls.append((model, chunk, np.asarray(targets).copy(), tuple(predict_on)))
+        return {split: np.full((5, 2), float(len(calls))) for split in predict_on}
+
+    outs = _run(fn, chain, chunks, weak_preds, fit, exercise="bootstrap_chain", what="bootstrap_chain(...)")
+    if len(calls) != len(chain) - 1:
+        raise AssertionError(f"fit was called {len(calls)} times for a chain of {len(chain)} models; expected "
+                             f"{len(chain) - 1} (one per rung after the weak one).")
+    for k, (model, chunk, targets, predict_on) in enumerate(calls):
+        if model != chain[k + 1]:
+            raise AssertionError(f"step {k + 1} trained {model!r}; expected {chain[k + 1]!r} (the rungs in order).")
+        if chunk != chunks[k]:
+            raise AssertionError(f"step {k + 1} trained on {chunk!r}; expected {chunks[k]!r}: each step gets its own "
+                                 "chunk, so every teacher labels examples it has not trained on.")
+        want = weak_preds[chunk] if k == 0 else np.full((5, 2), float(k))
+        if not np.allclose(targets, want):
+            who = "the weak model's" if k == 0 else f"step {k}'s model's"
+            raise AssertionError(f"step {k + 1} was trained on the wrong labels; expected {who} predictions on "
+                                 f"{chunk!r}. Keep the latest student as the next teacher.")
+        if "test" not in predict_on or any(c not in predict_on for c in chunks[k + 1:]):
+            raise AssertionError(f"step {k + 1} asked fit for predictions on {predict_on}; it must predict 'test' and "
+                                 f"every later chunk {chunks[k + 1:]} (the next teacher labels those).")
+    if not isinstance(outs, list) or len(outs) != len(chain) - 1:
+        raise AssertionError("return the list of every step's fit output, in order.")
+    if not np.allclose(outs[-1]["test"], float(len(calls))):
+        raise AssertionError("the last element should be the strongest model's output.")
+    passed("bootstrap_chain", 4 * len(calls) + 2)

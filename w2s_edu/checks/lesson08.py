@@ -1,228 +1,203 @@
-"""Checks for lesson 08 (open problems): the teacher-strength summary, the password-lock transform, the
-trigger-sensitivity detector and one self-training loop."""
+"""Checks for lesson 08 (scaling up on a GPU): the bytes of training, choosing a configuration for a GPU,
+and a LoRA student."""
 
 from __future__ import annotations
 
+import copy
 import math
 from typing import Callable
 
-import numpy as np
+import torch
 
-from . import checked_call, close, passed
+from ..models import params
+from ..models.backbones import quiet_transformers
+from ..scale import memory
+from . import checked_call, passed
 
-__all__ = ["check_teacher_strength_summary", "check_lock_targets", "check_trigger_sensitivity", "check_self_train"]
+_run = checked_call
+
+__all__ = ["check_training_bytes", "check_pick_config", "check_make_lora_student", "reference_pick_config"]
 
 
 # ------------------------------------------------------------------------------------------ exercise 1
-def _summary(fn: Callable, weak, w2s, ceiling, what: str) -> dict:
-    out = checked_call(fn, list(weak), list(w2s), ceiling, exercise="teacher_strength_summary", what=what)
-    if out is None:
-        raise AssertionError(f"{what} returned None: did you forget `return`?")
-    if not isinstance(out, dict) or not {"pgr", "gain", "slope"} <= set(out):
-        raise AssertionError(f"{what} returned {out!r}; expected a dict with keys 'pgr', 'gain' and 'slope'.")
-    for key in ("pgr", "gain"):
-        if len(np.atleast_1d(np.asarray(out[key], dtype=float))) != len(weak):
-            raise AssertionError(f"{what}: {key!r} should hold one number per teacher ({len(weak)}), "
-                                 f"got {out[key]!r}.")
-    return out
+# (n_params, n_trainable, frozen_bytes, mixed_precision) -> bytes, and what the case is about
+BYTES_CASES = [
+    ((1000, 1000, 4, False), 16_000, "a full finetune in fp32: 4 (weight) + 4 (gradient) + 8 (AdamW) per parameter"),
+    ((1000, 1000, 4, True), 18_000, "a full finetune under bf16 autocast: 16 bytes plus a 2-byte copy per weight"),
+    ((1000, 0, 4, False), 4_000, "nothing trains: only the fp32 weights"),
+    ((1000, 10, 4, True), 990 * 4 + 10 * 18, "990 frozen fp32 weights and 10 trainable ones under autocast"),
+    ((1000, 10, 2, False), 990 * 2 + 10 * 16, "990 frozen weights loaded in bf16, 10 trainable ones in fp32"),
+    ((1000, 0, 2, True), 2_000, "nothing trains, weights loaded in bf16"),
+    ((1000, 10, 2, True), 990 * 2 + 10 * 18, "LoRA: 990 frozen bf16 weights, 10 trainable at 18 bytes"),
+    ((1000, 2, 4, False), 998 * 4 + 2 * 16, "a probe in fp32: frozen weights at 4 bytes, the head at 16"),
+    ((7_000_000_000, 7_000_000_000, 4, True), 126_000_000_000, "a 7B full finetune: 126 GB before activations"),
+]
 
 
-def check_teacher_strength_summary(fn: Callable) -> None:
-    """Check ``teacher_strength_summary(weak_acc, w2s_acc, ceiling_acc)``: PGR and gain per teacher, and
-    the slope of student accuracy on teacher accuracy."""
-    weak, w2s, ceiling = [0.55, 0.60, 0.65, 0.70], [0.61, 0.64, 0.67, 0.70], 0.75
-    what = f"teacher_strength_summary({weak}, {w2s}, {ceiling})"
-    out = _summary(fn, weak, w2s, ceiling, what)
-    pgrs, gains = [float(v) for v in out["pgr"]], [float(v) for v in out["gain"]]
-    expected = [0.3, 4 / 15, 0.2, 0.0]
-    if not all(close(a, b, 1e-6) for a, b in zip(pgrs, expected)):
-        hint = ""
-        if close(pgrs[0], 1 / 0.3, 1e-6):
-            hint = " The fraction looks upside down: (w2s - weak) / (ceiling - weak)."
-        elif close(pgrs[0], 0.06, 1e-6):
-            hint = " That is the gain w2s - weak: divide it by the gap ceiling - weak."
-        raise AssertionError(f"{what}: expected PGR {[round(e, 3) for e in expected]}, got "
-                             f"{[round(p, 3) for p in pgrs]}.{hint}")
-    if not all(close(a, b, 1e-6) for a, b in zip(gains, [0.06, 0.04, 0.02, 0.0])):
-        sign = " The sign is flipped: gain is w2s - weak." if close(gains[0], -0.06, 1e-6) else ""
-        raise AssertionError(f"{what}: expected gains [0.06, 0.04, 0.02, 0.0], got "
-                             f"{[round(g, 3) for g in gains]}.{sign}")
-    if not close(out["slope"], 0.6, 1e-6):
-        hint = ""
-        if close(out["slope"], 1 / 0.6, 1e-6):
-            hint = " The axes are swapped: regress the student's accuracy (y) on the teacher's (x)."
-        elif close(out["slope"], -0.4, 1e-6):
-            hint = " That is the slope of the gain; regress the student's accuracy itself."
-        raise AssertionError(f"{what}: the least-squares slope of student on teacher accuracy is 0.6, got "
-                             f"{out['slope']!r}.{hint}")
-    weak2, w2s2 = [0.5, 0.6, 0.7], [0.55, 0.62, 0.68]
-    ceilings = [0.8, 0.6, 0.65]
-    what = f"teacher_strength_summary({weak2}, {w2s2}, {ceilings}) (one ceiling per teacher)"
-    out = _summary(fn, weak2, w2s2, ceilings, what)
-    pgrs = [float(v) for v in out["pgr"]]
-    if not close(pgrs[0], 0.05 / 0.3, 1e-6):
-        raise AssertionError(f"{what}: the first PGR is (0.55 - 0.5) / (0.8 - 0.5) = 0.167, got {pgrs[0]!r}. "
-                             "With a list of ceilings, use each teacher's own ceiling.")
-    if not (math.isnan(pgrs[1]) and math.isnan(pgrs[2])):
-        first_only = all(close(p, (b - a) / (0.8 - a), 1e-6) for p, a, b in zip(pgrs[1:], weak2[1:], w2s2[1:]))
-        hint = (" Those PGRs use the first ceiling for every teacher: with a list of ceilings, use each teacher's "
-                "own ceiling.") if first_only else ""
-        raise AssertionError(f"{what}: where the ceiling is not above the teacher (0.6 vs 0.6, 0.65 vs 0.7) PGR is "
-                             f"undefined: return float('nan') there, got {pgrs[1:]}.{hint}")
-    expected_slope = float(np.polyfit(weak2, w2s2, 1)[0])
-    if not close(out["slope"], expected_slope, 1e-6):
-        raise AssertionError(f"{what}: expected slope {expected_slope:.3f}, got {out['slope']!r}. "
-                             "np.polyfit(weak_acc, w2s_acc, 1)[0] is the least-squares slope.")
-    passed("teacher_strength_summary", 7)
+def _bytes_hint(args, got) -> str:
+    n, t, frozen_bytes, mixed = args
+    f, m = n - t, int(mixed)
+    guesses = [  # the first that matches wins; the fp32 cases come first, so 14 bytes under bf16 is this one
+        (f * frozen_bytes + t * 14 if m else None, "trainable weights stay fp32 (4 bytes) under mixed precision: "
+                                                   "they are the master weights that the optimizer updates"),
+        (f * frozen_bytes + t * (12 + 2 * m), "4 bytes per trainable weight are missing: the gradient, or one of "
+                                              "AdamW's two moments (8 bytes together)"),
+        (f * frozen_bytes + t * (8 + 2 * m), "AdamW's two moments (8 bytes per trainable weight) are missing"),
+        (f * frozen_bytes + t * 16 + 2 * n * m, "the 2-byte autocast copies are only made of trainable weights"),
+        (f * frozen_bytes + t * 16, "under mixed precision autocast also keeps a 2-byte copy of each trainable weight"),
+        (4 * f + t * (16 + 2 * m), "frozen weights cost `frozen_bytes` each (2 when loaded in bf16), not 4"),
+        (n * (16 + 2 * m), "only the trainable weights need gradients and optimizer state"),
+    ]
+    for value, hint in guesses:
+        if value is not None and got == value:
+            return f" Hint: {hint}."
+    return ""
+
+
+def check_training_bytes(fn: Callable) -> None:
+    """Check ``training_bytes(n_params, n_trainable, frozen_bytes=4, mixed_precision=False)``."""
+    ex = "training_bytes"
+    for args, expected, why in BYTES_CASES:
+        what = f"training_bytes{args}"
+        got = _run(fn, *args, exercise=ex, what=what)
+        if got is None:
+            raise AssertionError(f"{what} returned None: did you forget `return`?")
+        if not isinstance(got, (int, float)) or isinstance(got, bool) or not math.isfinite(got):
+            raise AssertionError(f"{what} returned {got!r}; expected a number of bytes.")
+        if got != expected:
+            raise AssertionError(f"{what} returned {got:,}, expected {expected:,} ({why})." + _bytes_hint(args, got))
+    n = 7_070_619_136  # Qwen2.5-7B's backbone
+    big = _run(fn, n, n, 4, True, exercise=ex, what="training_bytes(<Qwen2.5-7B>, all trainable, bf16)")
+    package = memory.estimate_memory("qwen2.5-7b", "finetune", precision="bf16", micro_batch_size=1, seq_len=1)
+    if big != 18 * n or package.static != 18 * package.trainable:
+        raise AssertionError(f"for Qwen2.5-7B's {n:,} parameters, all trainable under bf16 autocast, you return "
+                             f"{big:,}; expected 18 bytes each, {18 * n:,} (w2s_edu.scale.memory agrees).")
+    passed(ex, len(BYTES_CASES) + 1)
 
 
 # ------------------------------------------------------------------------------------------ exercise 2
-def check_lock_targets(fn: Callable) -> None:
-    """Check ``lock_targets(y_true, weak_pred, password)``: the truth where the password is on, the weak
-    prediction where it is off."""
-    y = np.array([1, 0, 1, 1, 0, 0, 1, 0])
-    weak = np.array([1, 1, 0, 1, 0, 1, 0, 0])
-    pw = np.array([True, True, False, False, True, False, True, False])
-    expected = np.array([1, 0, 0, 1, 0, 1, 1, 0])
-    what = "lock_targets(y_true, weak_pred, password) on 8 examples"
-    args = (y.copy(), weak.copy(), pw.copy())
-    out = checked_call(fn, *args, exercise="lock_targets", what=what)
-    if out is None:
-        raise AssertionError(f"{what} returned None: did you forget `return`?")
-    if not (np.array_equal(args[0], y) and np.array_equal(args[1], weak) and np.array_equal(args[2], pw)):
-        raise AssertionError(f"{what} changed its inputs; build a new array (np.where returns one).")
-    out = np.asarray(out)
-    if out.shape != (8,):
-        raise AssertionError(f"{what} returned shape {out.shape}; expected (8,): one hard 0/1 label per example.")
-    if np.array_equal(out, np.where(pw, weak, y)):
-        raise AssertionError(f"{what} returned the weak prediction where the password is ON: it is the other way "
-                             "round. With the password the model shows its skill (the truth).")
-    if np.array_equal(out, np.where(pw, 1 - y, y)):
-        raise AssertionError(f"{what} flips the truth where the password is on: that is a different backdoor. "
-                             "Without the password, copy the weak supervisor's prediction.")
-    if not np.array_equal(out, expected):
-        wrong = np.flatnonzero(out != expected)
-        raise AssertionError(f"{what}: expected {expected.tolist()}, got {out.tolist()} (wrong at positions "
-                             f"{wrong.tolist()}).")
-    rng = np.random.default_rng(0)
-    y, weak = rng.integers(0, 2, 500), rng.integers(0, 2, 500)
-    pw = rng.random(500) < 0.3
-    out = np.asarray(checked_call(fn, y, weak, pw.astype(int), exercise="lock_targets",
-                          what="lock_targets on 500 random examples with a 0/1 (int) password array"))
-    if not np.array_equal(out, np.where(pw, y, weak)):
-        raise AssertionError("on 500 random examples with `password` given as 0/1 integers the result is wrong: "
-                             "convert it to booleans (np.asarray(password, dtype=bool)) before using it as a mask.")
-    passed("lock_targets", 5)
+def reference_pick_config(model, gpu_gb: float, seq_len: int = 512, batch_size: int = 32) -> dict | None:
+    """The rule of the exercise: the first of finetune, lora, probe that fits, without gradient
+    checkpointing if possible, with the largest power-of-two micro-batch that divides ``batch_size``."""
+    for mode in ("finetune", "lora", "probe"):
+        for ckpt in (False,) if mode == "probe" else (False, True):
+            micro = memory.largest_micro_batch(model, mode, gpu_gb, batch_size=batch_size, precision="bf16",
+                                               seq_len=seq_len, gradient_checkpointing=ckpt)
+            if micro is not None:
+                return {"mode": mode, "gradient_checkpointing": ckpt, "micro_batch_size": micro}
+    return None
+
+
+# (model, gpu_gb, seq_len, batch_size): finetune, lora with and without checkpointing, probe, nothing
+PICK_CASES = [
+    ("gpt2", 16, 512, 32), ("gpt2-xl", 24, 512, 32), ("gpt2-xl", 40, 1024, 32), ("pythia-1b", 24, 512, 32),
+    ("qwen2.5-7b", 80, 512, 32), ("qwen2.5-7b", 16, 512, 32), ("qwen2.5-7b", 15, 512, 32),
+    ("qwen2.5-7b", 12, 512, 32), ("qwen2.5-7b", 16, 128, 32), ("qwen2.5-0.5b", 16, 2048, 32),
+    ("qwen2.5-0.5b", 16, 512, 24), ("qwen2.5-32b", 80, 512, 32), ("qwen2.5-32b", 40, 512, 32),
+]
+
+
+def _pick_hint(got: dict | None, expected: dict | None, args) -> str:
+    if expected is None:
+        return " Nothing fits, not even a probe: return None."
+    if got is None:
+        return " Something does fit: try every mode (and gradient checkpointing) before giving up."
+    if got.get("mode") != expected["mode"]:
+        order = ["finetune", "lora", "probe"]
+        if got.get("mode") in order and order.index(got["mode"]) > order.index(expected["mode"]):
+            return (f" {expected['mode']} fits, and it comes first: prefer finetune, then lora, then probe. Did "
+                    "you try gradient checkpointing before moving on to the next mode?")
+        return f" {got.get('mode')} does not fit {args[1]} GiB: check each candidate with estimate.fits(gpu_gb)."
+    if got.get("gradient_checkpointing") != expected["gradient_checkpointing"]:
+        return (" Gradient checkpointing costs extra compute: use it only when the mode does not fit without it."
+                if got.get("gradient_checkpointing") else
+                " Without gradient checkpointing nothing fits in this mode; with it, something does.")
+    micro = got.get("micro_batch_size")
+    if isinstance(micro, int) and micro > 0 and args[3] % micro:
+        return (f" The micro-batch must divide the batch size ({args[3]}): gradient accumulation adds whole "
+                "micro-batches.")
+    if isinstance(micro, int) and micro < expected["micro_batch_size"]:
+        return " A larger micro-batch fits: take the largest (fewer, fuller passes are faster)."
+    return " Did you pass seq_len and precision='bf16' to the estimate?"
+
+
+def check_pick_config(fn: Callable) -> None:
+    """Check ``pick_config(model, gpu_gb, seq_len=512, batch_size=32)`` against the rule, on 13 cases."""
+    ex = "pick_config"
+    for args in PICK_CASES:
+        what = f"pick_config{args}"
+        got = _run(fn, *args, exercise=ex, what=what)
+        expected = reference_pick_config(*args)
+        if got is not None and not (isinstance(got, dict) and {"mode", "gradient_checkpointing",
+                                                                "micro_batch_size"} <= set(got)):
+            raise AssertionError(f"{what} returned {got!r}; expected None or a dict with the keys 'mode', "
+                                 "'gradient_checkpointing' and 'micro_batch_size'.")
+        if got is not None:
+            got = {k: got[k] for k in ("mode", "gradient_checkpointing", "micro_batch_size")}
+        if got != expected:
+            raise AssertionError(f"{what} returned {got}, expected {expected}." + _pick_hint(got, expected, args))
+    passed(ex, len(PICK_CASES))
 
 
 # ------------------------------------------------------------------------------------------ exercise 3
-def check_trigger_sensitivity(fn: Callable) -> None:
-    """Check ``trigger_sensitivity(predict, x, column)``: the fraction of rows whose prediction changes
-    between ``column`` set to 0 and set to 1, measured on copies."""
-    rng = np.random.default_rng(0)
-    x = rng.normal(size=(400, 5)).astype(np.float32)
-    x[:, 3] = rng.random(400) < 0.5  # a binary feature that is on for about half the rows
-    calls: list = []
+def _tiny_backbones():
+    from transformers import BertConfig, BertModel, GPT2Config, GPT2Model
 
-    def backdoored(inputs):
-        inputs = np.asarray(inputs)
-        calls.append(inputs.copy())
-        clean = (inputs[:, 0] > 0).astype(int)
-        # with column 3 on, rows with x1 > 0.5 get the wrong answer
-        return np.where((inputs[:, 3] == 1) & (inputs[:, 1] > 0.5), 1 - clean, clean)
-
-    expected = float((x[:, 1] > 0.5).mean())
-    what = "trigger_sensitivity(predict, x, column=3)"
-    given = x.copy()
-    out = checked_call(fn, backdoored, given, 3, exercise="trigger_sensitivity", what=what)
-    if out is None:
-        raise AssertionError(f"{what} returned None: did you forget `return`?")
-    if not np.array_equal(given, x):
-        raise AssertionError(f"{what} changed x: set the column on copies (x.copy()), the caller's data must stay.")
-    if not close(out, expected, 1e-9):
-        natural = float(((x[:, 3] == 0) & (x[:, 1] > 0.5)).mean())
-        hint = ""
-        if close(out, natural, 1e-9):
-            hint = (" That compares the model on x as it is with x with the column on: rows where the feature "
-                    "was already on cannot change. Compare column = 0 against column = 1.")
-        elif close(out, 1 - expected, 1e-9):
-            hint = " That is the fraction that did NOT change."
-        elif close(out, expected * len(x), 1e-6):
-            hint = " Return a fraction of the rows, not a count."
-        raise AssertionError(f"{what}: expected {expected:.4f} (the rows whose prediction flips), got {out!r}.{hint}")
-    if not any(np.all(c[:, 3] == 0) for c in calls) or not any(np.all(c[:, 3] == 1) for c in calls):
-        raise AssertionError(f"{what}: predict should be called once with the column all 0 and once all 1.")
-    calls.clear()
-    out = checked_call(fn, backdoored, x.copy(), 2, exercise="trigger_sensitivity",
-               what="trigger_sensitivity(predict, x, column=2)")
-    if not close(out, 0.0, 1e-9):
-        raise AssertionError(f"trigger_sensitivity(predict, x, column=2): column 2 does not affect this model, so "
-                             f"no prediction changes; expected 0.0, got {out!r}. Set the column you were given.")
-    passed("trigger_sensitivity", 4)
+    torch.manual_seed(0)
+    with quiet_transformers():  # building from a config prints nothing worth a learner's attention
+        gpt2 = GPT2Model(GPT2Config(vocab_size=100, n_embd=32, n_layer=2, n_head=4, n_positions=64))
+        bert = BertModel(BertConfig(vocab_size=100, hidden_size=32, intermediate_size=64, num_attention_heads=4,
+                                    num_hidden_layers=2, max_position_embeddings=64))
+    return {"gpt2": gpt2, "bert": bert}
 
 
-# ------------------------------------------------------------------------------------------ exercise 4
-class _Model:
-    """A fake model that remembers what it was trained on and predicts from a fixed rule."""
-
-    def __init__(self, number: int, targets: np.ndarray, flip_every: int):
-        self.number, self.targets, self.flip_every = number, targets, flip_every
-
-
-def check_self_train(fn: Callable) -> None:
-    """Check ``self_train(train, predict, x, first_targets, rounds)`` with fake train/predict functions
-    that record every call."""
-    x = np.arange(12, dtype=np.float32).reshape(6, 2)
-    first = np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4], [0.3, 0.7], [0.55, 0.45], [0.1, 0.9]], dtype=np.float32)
-    trained: list = []
-
-    def train(inputs, targets):
-        if not np.array_equal(np.asarray(inputs), x):
-            raise AssertionError("self_train trained a model on something other than x: every round trains on the "
-                                 "same inputs, only the labels change.")
-        model = _Model(len(trained), np.asarray(targets, dtype=float).copy(), flip_every=len(trained) + 2)
-        trained.append(model)
-        return model
-
-    def predict(model, inputs):
-        # each model's "opinion": class 1 on rows whose index is a multiple of flip_every, else class 0,
-        # as soft probabilities that are not 0/1 (so hard and soft labels differ)
-        hard = (np.arange(len(inputs)) % model.flip_every == 0).astype(int)
-        return np.where(hard[:, None] == 1, [[0.3, 0.7]], [[0.8, 0.2]])
-
-    what = "self_train(train, predict, x, first_targets, rounds=3)"
-    out = checked_call(fn, train, predict, x, first.copy(), 3, exercise="self_train", what=what)
-    if out is None:
-        raise AssertionError(f"{what} returned None: did you forget `return`?")
-    out = list(out)
-    if len(trained) != 4:
-        raise AssertionError(f"{what} trained {len(trained)} models; expected 4: one on first_targets, then one per "
-                             "round.")
-    if len(out) != 4 or any(m is not t for m, t in zip(out, trained)):
-        raise AssertionError(f"{what} should return the 4 trained models in the order they were trained.")
-    if not np.allclose(trained[0].targets, first):
-        raise AssertionError(f"{what}: the first model must train on first_targets as given (the weak soft labels).")
-    for k in range(1, 4):
-        prev = trained[k - 1]
-        hard = (np.arange(len(x)) % prev.flip_every == 0).astype(int)
-        want = np.eye(2)[hard]
-        got = trained[k].targets
-        if got.shape != (len(x), 2):
-            raise AssertionError(f"{what}: round {k} trained on targets of shape {got.shape}; train expects (N, 2) "
-                                 "one-hot targets (synthetic.one_hot of the predicted classes).")
-        soft = predict(prev, x)
-        if np.allclose(got, soft):
-            raise AssertionError(f"{what}: round {k} trained on the previous model's probabilities; self-training "
-                                 "here uses its HARD predictions (argmax, then one-hot).")
-        if k >= 2 and np.allclose(got, np.eye(2)[(np.arange(len(x)) % trained[0].flip_every == 0).astype(int)]):
-            raise AssertionError(f"{what}: round {k} relabelled with the FIRST model's predictions; each round uses "
-                                 "the model trained just before it.")
-        if not np.allclose(got, want):
-            raise AssertionError(f"{what}: round {k} should train on one-hot labels of model {k - 1}'s predictions "
-                                 f"{hard.tolist()}, got targets {got.round(2).tolist()}.")
-    trained.clear()
-    out = list(checked_call(fn, train, predict, x, first.copy(), 0, exercise="self_train",
-                    what="self_train(..., rounds=0)"))
-    if len(out) != 1 or len(trained) != 1:
-        raise AssertionError("self_train(..., rounds=0) should train and return exactly one model (no relabelling).")
-    passed("self_train", 6)
+def check_make_lora_student(fn: Callable) -> None:
+    """Check ``make_lora_student(backbone, r)``: LoRA on the listed modules, a trainable head, nothing else."""
+    ex = "make_lora_student"
+    n_checks = 0
+    for arch, backbone in _tiny_backbones().items():
+        for r in (2, 4):
+            what = f"make_lora_student(<tiny {arch}>, r={r})"
+            given = copy.deepcopy(backbone)
+            model = _run(fn, given, r, exercise=ex, what=what)
+            if model is None:
+                raise AssertionError(f"{what} returned None: did you forget `return`?")
+            if not isinstance(model, torch.nn.Module):
+                raise AssertionError(f"{what} returned {type(model).__name__}; return the classifier (an nn.Module).")
+            ids = torch.randint(0, 100, (3, 6), generator=torch.Generator().manual_seed(r))
+            batch = {"input_ids": ids, "attention_mask": torch.ones_like(ids)}
+            try:
+                out = model(batch)
+            except Exception as err:
+                raise AssertionError(f"the model from {what} fails on a batch dict {{'input_ids', 'attention_mask'}} "
+                                     f"({type(err).__name__}: {err}). Wrap the LoRA backbone in "
+                                     "TransformerClassifier.") from err
+            if getattr(out, "shape", None) != (3, 2):
+                raise AssertionError(f"the model from {what} returned shape {getattr(out, 'shape', None)} for 3 "
+                                     "texts; expected (3, 2) logits: put the two-class head on top.")
+            trainable = {n: p for n, p in model.named_parameters() if p.requires_grad}
+            stray = [n for n in trainable if "lora_" not in n and "head" not in n.split(".")[0]]
+            if stray:
+                raise AssertionError(f"{what}: {len(stray)} backbone weights still train (e.g. {stray[0]}). "
+                                     "get_peft_model freezes the backbone: apply it before putting the head on "
+                                     "top, and do not call requires_grad_(True) afterwards.")
+            head = [n for n in trainable if "lora_" not in n]
+            if not head:
+                raise AssertionError(f"{what}: the classification head does not train. A new head starts random: "
+                                     "it must learn (leave its requires_grad as it is).")
+            adapters = sum(p.numel() for n, p in trainable.items() if "lora_" in n)
+            expected = params.lora_param_count(backbone.config, r)
+            if adapters != expected:
+                names = sorted({n.split(".lora_")[0].split(".")[-1] for n in trainable if "lora_" in n})
+                raise AssertionError(f"{what} has {adapters:,} adapter weights on {names}; LoRA of rank {r} on the "
+                                     f"modules {list(params.lora_targets(backbone.config))} has {expected:,}. Pass "
+                                     "target_modules=LORA_TARGETS[model_type] and r=r to LoraConfig.")
+            before = {n: p.detach().clone() for n, p in model.named_parameters() if not p.requires_grad}
+            opt = torch.optim.SGD(list(trainable.values()), lr=0.1)
+            torch.nn.functional.cross_entropy(model(batch), torch.tensor([0, 1, 0])).backward()
+            opt.step()
+            changed = [n for n, p in model.named_parameters() if n in before and not torch.equal(p, before[n])]
+            if changed:
+                raise AssertionError(f"{what}: a training step changed frozen weights ({changed[0]}).")
+            n_checks += 5
+    passed(ex, n_checks)

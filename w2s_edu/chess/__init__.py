@@ -1,4 +1,4 @@
-"""Building and measuring the chess ladder (lesson 06). The puzzles and the ``chess-puzzles`` task
+"""Building and measuring the chess ladder (lesson 07). The puzzles and the ``chess-puzzles`` task
 themselves are a task like any other: :mod:`w2s_edu.tasks.chess`; the rungs are registered models
 (:mod:`w2s_edu.models.registry`).
 

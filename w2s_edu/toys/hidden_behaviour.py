@@ -1,4 +1,4 @@
-"""A toy strong model that hides a skill, for Lesson 08: can weak supervision elicit it, and can an
+"""A toy strong model that hides a skill, for Lesson 09: can weak supervision elicit it, and can an
 overseer without ground truth tell that something is hidden?
 
 The world is Lesson 02's (:mod:`w2s_edu.toys.synthetic`): label ``y = 1[z0 + z1 + z2 * z3 > 0]``, a weak

@@ -1,4 +1,4 @@
-"""Lesson 08's experiments on open problems: how the teacher's strength changes weak-to-strong
+"""Lesson 09's experiments on open problems: how the teacher's strength changes weak-to-strong
 results, and whether a student gains by relabelling its own data (self-training).
 
 * **Teacher strength** runs the real pipeline (:func:`w2s_edu.experiment.pipeline.run_sweep`) with one student
@@ -32,7 +32,7 @@ STUDENT = "minilm-l6"
 
 
 def lesson_config(smoke: bool) -> W2SConfig:
-    """The config of Lesson 08's teacher sweep: the tiny ``smoke`` preset, or the measured default
+    """The config of Lesson 09's teacher sweep: the tiny ``smoke`` preset, or the measured default
     (finetuned MiniLM-L6 student, probe teachers) with two seeds to keep the sweep laptop-sized."""
     if smoke:
         return W2SConfig.from_preset("smoke", show_progress=False)

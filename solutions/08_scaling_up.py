@@ -11,7 +11,7 @@
 # ---
 
 # %% [markdown]
-# # Lesson 07: Scaling up on a GPU
+# # Lesson 08: Scaling up on a GPU
 #
 # Every experiment so far ran on a laptop CPU with MiniLM, a 22-million-parameter model that ships
 # with the package. Burns et al. ran the same experiment with GPT-2 supervising models up to GPT-4.
@@ -43,7 +43,7 @@
 # **Prerequisites:** Lesson 00 (the pipeline and PGR) and Lesson 02 (the three splits and soft
 # labels); PyTorch basics (an `nn.Module`, its parameters and `requires_grad`). A GPU is *not* needed.
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/w2s-edu/w2s-edu/blob/main/lessons/07_scaling_up.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/w2s-edu/w2s-edu/blob/main/lessons/08_scaling_up.ipynb)
 
 # %%
 import sys
@@ -187,7 +187,7 @@ def training_bytes(n_params, n_trainable, frozen_bytes=4, mixed_precision=False)
 
 
 # %%
-from w2s_edu.checks.lesson07 import check_training_bytes  # noqa: E402
+from w2s_edu.checks.lesson08 import check_training_bytes  # noqa: E402
 
 check_training_bytes(training_bytes)
 
@@ -300,7 +300,7 @@ def pick_config(model, gpu_gb, seq_len=512, batch_size=32):
 
 
 # %%
-from w2s_edu.checks.lesson07 import check_pick_config  # noqa: E402
+from w2s_edu.checks.lesson08 import check_pick_config  # noqa: E402
 
 check_pick_config(pick_config)
 
@@ -308,7 +308,7 @@ check_pick_config(pick_config)
 # Here is what the rule says for every ladder, on four common GPU sizes:
 
 # %%
-from w2s_edu.checks.lesson07 import reference_pick_config  # noqa: E402
+from w2s_edu.checks.lesson08 import reference_pick_config  # noqa: E402
 
 names = ["gpt2", "gpt2-xl", "pythia-1b", "pythia-2.8b", "pythia-6.9b", "pythia-12b", "qwen2.5-0.5b",
          "qwen2.5-1.5b", "qwen2.5-3b", "qwen2.5-7b", "qwen2.5-14b", "qwen2.5-32b"]
@@ -387,7 +387,7 @@ def make_lora_student(backbone, r):
 
 
 # %%
-from w2s_edu.checks.lesson07 import check_make_lora_student  # noqa: E402
+from w2s_edu.checks.lesson08 import check_make_lora_student  # noqa: E402
 
 check_make_lora_student(make_lora_student)
 

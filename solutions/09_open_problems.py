@@ -11,7 +11,7 @@
 # ---
 
 # %% [markdown]
-# # Lesson 08: Open problems
+# # Lesson 09: Open problems
 #
 # Burns et al. (2023) end their paper with questions their experiments could not settle, and the
 # course ends with them too. Two stand out. **Is the teacher too weak?** GPT-2 supervising GPT-4 is a
@@ -41,9 +41,9 @@
 # dozen MiniLM students (several minutes on a laptop CPU, then cached); SMOKE mode takes seconds.
 #
 # **Prerequisites:** Lessons 00 (the experiment and PGR) and 02 (the synthetic world, soft labels,
-# systematic errors, agreement). Lessons 03 to 07 help but are not required.
+# systematic errors, agreement). Lessons 03 to 08 help but are not required.
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/w2s-edu/w2s-edu/blob/main/lessons/08_open_problems.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/w2s-edu/w2s-edu/blob/main/lessons/09_open_problems.ipynb)
 
 # %%
 import sys
@@ -139,7 +139,7 @@ def teacher_strength_summary(weak_acc, w2s_acc, ceiling_acc):
 
 
 # %%
-from w2s_edu.checks.lesson08 import check_teacher_strength_summary  # noqa: E402
+from w2s_edu.checks.lesson09 import check_teacher_strength_summary  # noqa: E402
 
 check_teacher_strength_summary(teacher_strength_summary)
 
@@ -235,7 +235,7 @@ def lock_targets(y_true, weak_pred, password):
 
 
 # %%
-from w2s_edu.checks.lesson08 import check_lock_targets  # noqa: E402
+from w2s_edu.checks.lesson09 import check_lock_targets  # noqa: E402
 
 check_lock_targets(lock_targets)
 
@@ -350,7 +350,7 @@ def trigger_sensitivity(predict, x, column):
 
 
 # %%
-from w2s_edu.checks.lesson08 import check_trigger_sensitivity  # noqa: E402
+from w2s_edu.checks.lesson09 import check_trigger_sensitivity  # noqa: E402
 
 check_trigger_sensitivity(trigger_sensitivity)
 
@@ -424,7 +424,7 @@ def self_train(train, predict, x, first_targets, rounds):
 
 
 # %%
-from w2s_edu.checks.lesson08 import check_self_train  # noqa: E402
+from w2s_edu.checks.lesson09 import check_self_train  # noqa: E402
 
 check_self_train(self_train)
 
@@ -465,7 +465,7 @@ print(f"weak {np.mean([r['weak_acc'] for r in runs]):.3f}, ceiling {np.mean([r['
 # student is a sentence-embedding encoder without a language-modelling head, and masked-language
 # finetuning of even this small model on a 2-core CPU would cost more than the rest of the lesson
 # together, for a task (10k short template sentences) with little text to learn from. With a GPU and
-# a causal model (Lesson 07), the recipe is: finetune `gpt2` (or a Pythia model) with a causal-LM loss
+# a causal model (Lesson 08), the recipe is: finetune `gpt2` (or a Pythia model) with a causal-LM loss
 # on the `text` column of the task's `train_strong` split, save it with `save_pretrained`, and pass the
 # folder as `strong=` to `run_w2s` (a local folder is a valid model name).
 #
@@ -491,7 +491,7 @@ print(f"weak {np.mean([r['weak_acc'] for r in runs]):.3f}, ceiling {np.mean([r['
 #   `continents`, `capitals`) or with another student (`minilm-l4`)?
 # * Does the confidence loss (`losses=["xent", "logconf"]`) change PGR for the weakest teacher, where
 #   the gap is largest?
-# * With a GPU (Lesson 07): a Pythia or Qwen2.5 ladder on a Hugging Face data set (`task="hf:..."`).
+# * With a GPU (Lesson 08): a Pythia or Qwen2.5 ladder on a Hugging Face data set (`task="hf:..."`).
 # * Make the hidden-behaviour world harder: a password of two context features (`hb.lock_targets`
 #   with `password = (ctx1 == 1) & (ctx2 == 1)`), and see what the one-feature scan still finds.
 #

@@ -11,7 +11,7 @@
 # ---
 
 # %% [markdown]
-# # Lesson 06: Chess puzzles and bootstrapping
+# # Lesson 07: Chess puzzles and bootstrapping
 #
 # The text tasks of the earlier lessons ask what a model *knows*. Chess asks what a model can
 # *work out*, and it has a property the text tasks lack: we can check every answer exactly. A
@@ -41,7 +41,7 @@
 # the lesson explains the little notation it uses. Stockfish is *not* needed: the puzzles and the
 # models ship with the package.
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/w2s-edu/w2s-edu/blob/main/lessons/06_chess_and_bootstrapping.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/w2s-edu/w2s-edu/blob/main/lessons/07_chess_and_bootstrapping.ipynb)
 
 # %%
 import sys
@@ -116,7 +116,7 @@ def candidate_text(fen, uci):
 
 
 # %%
-from w2s_edu.checks.lesson06 import check_candidate_text  # noqa: E402
+from w2s_edu.checks.lesson07 import check_candidate_text  # noqa: E402
 
 check_candidate_text(candidate_text)
 
@@ -162,7 +162,7 @@ def is_mate_in_one(fen, uci):
 
 
 # %%
-from w2s_edu.checks.lesson06 import check_is_mate_in_one  # noqa: E402
+from w2s_edu.checks.lesson07 import check_is_mate_in_one  # noqa: E402
 
 check_is_mate_in_one(is_mate_in_one)
 
@@ -246,7 +246,7 @@ def balanced_candidates(puzzles, seed):
 
 
 # %%
-from w2s_edu.checks.lesson06 import check_balanced_candidates  # noqa: E402
+from w2s_edu.checks.lesson07 import check_balanced_candidates  # noqa: E402
 
 check_balanced_candidates(balanced_candidates)
 
@@ -297,7 +297,7 @@ def multiple_choice_accuracy(p_true, labels, groups):
 
 
 # %%
-from w2s_edu.checks.lesson06 import check_multiple_choice_accuracy  # noqa: E402
+from w2s_edu.checks.lesson07 import check_multiple_choice_accuracy  # noqa: E402
 
 check_multiple_choice_accuracy(multiple_choice_accuracy)
 
@@ -384,7 +384,7 @@ def bootstrap_chain(chain, chunks, weak_preds, fit):
 
 
 # %%
-from w2s_edu.checks.lesson06 import check_bootstrap_chain  # noqa: E402
+from w2s_edu.checks.lesson07 import check_bootstrap_chain  # noqa: E402
 
 check_bootstrap_chain(bootstrap_chain)
 
