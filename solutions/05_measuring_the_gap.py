@@ -391,4 +391,4 @@ experiment_panel(preset="smoke" if SMOKE else "quick", weak="minilm-l3", strong=
 # * Efron and Tibshirani (1993), *An Introduction to the Bootstrap*; Dror et al. (2018), [The Hitchhiker's
 #   Guide to Testing Statistical Significance in Natural Language Processing](https://aclanthology.org/P18-1128/).
 #
-# Next, lesson 07: a harder task (chess puzzles) and supervising through a ladder of models.
+# Next, lesson 06: why weak-to-strong generalization can work at all, and when it cannot.
