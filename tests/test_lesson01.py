@@ -79,6 +79,10 @@ def judge_sees_correctness(a, b, blind, temp=1.0):
     return torch.sigmoid((_score(a, blind, 1.0) - _score(b, blind, 1.0)) / temp)
 
 
+def judge_temperature_on_a_only(a, b, blind, temp=1.0):  # right against a zero response, and at temperature 1
+    return torch.sigmoid(_score(a, blind) / temp - _score(b, blind))
+
+
 def step_swapped(model, opt, chosen, rejected):
     loss = rlhf.bradley_terry_loss(model(rejected), model(chosen))
     opt.zero_grad()
@@ -201,7 +205,7 @@ CASES = {
                                  [bt_sum, bt_swapped, bt_no_log, bt_naive_log, bt_detached, bt_per_pair]),
     "check_judge_preference_prob": (rlhf.judge_preference_prob,
                                     [judge_inverted, judge_no_temperature, judge_times_temperature, judge_reversed,
-                                     judge_no_sigmoid, judge_sees_correctness]),
+                                     judge_no_sigmoid, judge_sees_correctness, judge_temperature_on_a_only]),
     "check_reward_model_step": (rlhf.reward_model_step,
                                 [step_swapped, step_sum, step_no_zero_grad, step_zero_grad_too_late, step_no_step,
                                  step_no_return, step_returns_loss_after]),
@@ -272,6 +276,8 @@ def test_checker_hints_name_the_mistake():
     for fn, check, words in [(bt_sum, checks.check_bradley_terry_loss, "mean"),
                              (bt_naive_log, checks.check_bradley_terry_loss, "logsigmoid"),
                              (judge_reversed, checks.check_judge_preference_prob, "P(b over a)"),
+                             (judge_temperature_on_a_only, checks.check_judge_preference_prob,
+                              "50 random pairs differs"),
                              (step_swapped, checks.check_reward_model_step, "swapped"),
                              (step_sum, checks.check_reward_model_step, "sum"),
                              (step_no_zero_grad, checks.check_reward_model_step, "zero_grad"),

@@ -79,6 +79,14 @@ def splits_as_masks(labels, a, b, c, seed=0):
     return {k: np.isin(np.arange(len(labels)), v) for k, v in parts.items()}
 
 
+def splits_refuse_an_exact_fit(labels, a, b, c, seed=0):  # <= instead of <: refuses to use a class up
+    labels = np.asarray(labels)
+    need_ones = a - a // 2 + b - b // 2 + c - c // 2
+    if (labels == 1).sum() <= need_ones:
+        raise ValueError("not enough examples of class 1")
+    return synthetic.make_splits(labels, a, b, c, seed)
+
+
 def test_check_make_splits_accepts_the_reference(capsys):
     checks.check_make_splits(synthetic.make_splits)
     assert "make_splits" in capsys.readouterr().out
@@ -91,6 +99,7 @@ def test_check_make_splits_accepts_the_reference(capsys):
     (splits_unseeded, "seed=0"),
     (splits_no_size_check, "instead of raising ValueError"),
     (splits_as_masks, "integer indices"),
+    (splits_refuse_an_exact_fit, "exactly the 50 \\+ 50 \\+ 100 = 200 examples"),
 ])
 def test_check_make_splits_rejects(fn, match):
     rejects(checks.check_make_splits, fn, match)
@@ -163,6 +172,22 @@ def flip_unseeded(labels, rate, seed=0):
     return synthetic.flip_labels(labels, rate, seed=np.random.default_rng().integers(1 << 30))
 
 
+def flip_truncated(labels, rate, seed=0):  # int() truncates: int(0.29 * 100) is 28
+    labels = np.asarray(labels)
+    idx = np.random.default_rng(seed).choice(len(labels), int(rate * len(labels)), replace=False)
+    out = labels.copy()
+    out[idx] = 1 - out[idx]
+    return out
+
+
+def flip_ceiling(labels, rate, seed=0):
+    labels = np.asarray(labels)
+    idx = np.random.default_rng(seed).choice(len(labels), math.ceil(rate * len(labels)), replace=False)
+    out = labels.copy()
+    out[idx] = 1 - out[idx]
+    return out
+
+
 def test_check_flip_labels_accepts_the_reference():
     checks.check_flip_labels(synthetic.flip_labels)
 
@@ -173,6 +198,8 @@ def test_check_flip_labels_accepts_the_reference():
     (flip_first_k, "systematic"),
     (flip_in_place, "changed the array"),
     (flip_unseeded, "seed=0"),
+    (flip_truncated, r"int\(0.29 \* 100\) = 28: int\(\) truncates"),
+    (flip_ceiling, r"math.ceil\(0.3 \* 7\)"),
 ])
 def test_check_flip_labels_rejects(fn, match):
     rejects(checks.check_flip_labels, fn, match)
@@ -233,6 +260,20 @@ def agreement_zero_when_empty(student, supervisor, labels):
     return out
 
 
+def agreement_rounded(student, supervisor, labels):
+    out = metrics.agreement_by_supervisor(student, supervisor, labels)
+    for group in ("supervisor_right", "supervisor_wrong"):
+        out[group]["agreement"] = round(out[group]["agreement"], 2)
+    return out | {"overall": round(out["overall"], 2)}
+
+
+def agreement_zero_when_nobody_is_right(student, supervisor, labels):  # guards only the 'wrong' group
+    out = metrics.agreement_by_supervisor(student, supervisor, labels)
+    if out["supervisor_right"]["n"] == 0:
+        out["supervisor_right"]["agreement"] = 0.0
+    return out
+
+
 def test_check_agreement_accepts_the_reference():
     checks.check_agreement_by_supervisor(metrics.agreement_by_supervisor)
 
@@ -243,6 +284,8 @@ def test_check_agreement_accepts_the_reference():
     (agreement_with_labels, "not with the labels"),
     (agreement_groups_swapped, "swapped"),
     (agreement_zero_when_empty, "undefined"),
+    (agreement_rounded, "rounded to 2 decimal"),
+    (agreement_zero_when_nobody_is_right, "'supervisor_right' group is empty"),
 ])
 def test_check_agreement_rejects(fn, match):
     rejects(checks.check_agreement_by_supervisor, fn, match)

@@ -188,10 +188,25 @@ def test_w2s_summary():
         out = good_summary(labels, weak, student, ceiling)
         return out | {"pgr": 0.0 if out["pgr"] != out["pgr"] else out["pgr"]}
 
+    def rounded(labels, weak, student, ceiling):  # every expected value of the 10-example case is round
+        return {k: round(v, 2) for k, v in good_summary(labels, weak, student, ceiling).items()}
+
+    def rounded_accuracies(labels, weak, student, ceiling):  # PGR exact, the accuracies rounded
+        out = good_summary(labels, weak, student, ceiling)
+        return out | {k: round(out[k], 2) for k in ("weak_acc", "w2s_acc", "ceiling_acc")}
+
+    def nan_only_for_a_zero_gap(labels, weak, student, ceiling):  # a negative gap gives a number
+        out = good_summary(labels, weak, student, ceiling)
+        gap = out["ceiling_acc"] - out["weak_acc"]
+        return out | {"pgr": (out["w2s_acc"] - out["weak_acc"]) / gap if gap else float("nan")}
+
     rejects(checks.check_w2s_summary, argmin, "one minus")
     rejects(checks.check_w2s_summary, bad_pgr, "pgr is")
     rejects(checks.check_w2s_summary, no_nan, "undefined")
     rejects(checks.check_w2s_summary, lambda *a: {"weak_acc": 0.6}, "keys")
+    rejects(checks.check_w2s_summary, rounded, "looks rounded")
+    rejects(checks.check_w2s_summary, rounded_accuracies, "weak_acc is 0.38, expected 0.384.*looks rounded to 2")
+    rejects(checks.check_w2s_summary, nan_only_for_a_zero_gap, "below the weak model")
 
 
 # ------------------------------------------------------------------------------------------ run_by_hand

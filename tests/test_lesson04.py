@@ -25,6 +25,8 @@ def test_harden_fixed():
     rejects(checks.check_harden_fixed, lambda p, t=0.5: (p[:, 0] > t).long(), "column 0")
     rejects(checks.check_harden_fixed, lambda p, t=0.5: p.argmax(1), "threshold argument")
     rejects(checks.check_harden_fixed, lambda p, t=0.5: None, "None")
+    # >= instead of >: a row exactly at the threshold (0.25, 0.5, 0.75 are exact in binary) becomes 1
+    rejects(checks.check_harden_fixed, lambda p, t=0.5: (p[:, 1] >= t).long(), r"strictly \*above\*")
 
 
 def test_harden_adaptive():
@@ -45,6 +47,8 @@ def test_logconf_coef():
     rejects(checks.check_logconf_coef, lambda s, a, w: a * s / w if w else a, "stays at aux_coef")
     rejects(checks.check_logconf_coef, lambda s, a, w: a * min(1, s / w), "divide by zero|raised")
     rejects(checks.check_logconf_coef, lambda s, a, w: a, "expected")
+    rejects(checks.check_logconf_coef, lambda s, a, w: round(losses.logconf_coef(s, a, w), 2), "rounded to 2")
+    rejects(checks.check_logconf_coef, lambda s, a, w: round(losses.logconf_coef(s, a, w), 4), "rounded to 4")
 
 
 def _logconf(logits, weak, coef, harden=losses.harden_adaptive, detach=True):
@@ -65,6 +69,7 @@ def test_logconf_loss():
     rejects(checks.check_logconf_loss, lambda x, w, c: _logconf(x, w, c, detach=False), "detached")
     rejects(checks.check_logconf_loss, lambda x, w, c: losses.xent_loss(x, w), "expected")
     rejects(checks.check_logconf_loss, lambda x, w, c: _logconf(x, w, c).item(), "0-d tensor")
+    rejects(checks.check_logconf_loss, lambda x, w, c: _logconf(x, w, 0.75), r"coef=0.0\)")  # coef ignored
 
 
 def test_product_loss():
@@ -81,5 +86,13 @@ def test_product_loss():
         t = t / t.sum(-1, keepdim=True)
         return -(t * torch.log_softmax(x, -1)).sum(-1).mean()
 
+    def ignores_alpha(x, w, a=1.0, b=1.0):
+        return losses.product_loss(x, w, alpha=1.0, beta=b)
+
+    def ignores_beta(x, w, a=1.0, b=1.0):
+        return losses.product_loss(x, w, alpha=a, beta=1.0)
+
     rejects(checks.check_product_loss, unnormalised, "Renormalise")
     rejects(checks.check_product_loss, attached, "detach")
+    rejects(checks.check_product_loss, ignores_alpha, r"alpha=0.5, beta=2.0")
+    rejects(checks.check_product_loss, ignores_beta, r"alpha=1.0, beta=0.0")

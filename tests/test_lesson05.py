@@ -89,6 +89,53 @@ def test_bootstrap_pgr_ci():
     rejects(checks.check_bootstrap_pgr_ci, lambda *a: 0.5, "pair")
 
 
+def _bootstrap(weak, w2s, ceiling, n_boot=1000, seed=0, skip="<=", percentiles=(2.5, 97.5), as_float=False):
+    """A paired bootstrap with a knob per mistake: which replicates to skip, which percentiles, and whether
+    the means become Python floats (then 0 / 0 raises instead of giving nan)."""
+    rng = np.random.default_rng(seed)
+    weak, w2s, ceiling = (np.asarray(a, float) for a in (weak, w2s, ceiling))
+    vals = []
+    for _ in range(n_boot):
+        i = rng.integers(0, len(weak), len(weak))
+        a, b, c = weak[i].mean(), w2s[i].mean(), ceiling[i].mean()
+        if as_float:
+            a, b, c = float(a), float(b), float(c)
+        if (skip == "<=" and c <= a) or (skip == "==" and c == a):
+            continue
+        vals.append((b - a) / (c - a))
+    low, high = np.percentile(vals, percentiles)
+    return float(low), float(high)
+
+
+def test_bootstrap_pgr_ci_interval_mistakes():
+    def fixed_seed(weak, w2s, ceiling, n_boot=1000, seed=0):  # the seed argument is never used
+        return _bootstrap(weak, w2s, ceiling, n_boot, seed=0)
+
+    def fixed_n_boot(weak, w2s, ceiling, n_boot=1000, seed=0):
+        return _bootstrap(weak, w2s, ceiling, 1000, seed)
+
+    def ninety_percent(weak, w2s, ceiling, n_boot=1000, seed=0):
+        return _bootstrap(weak, w2s, ceiling, n_boot, seed, percentiles=(5, 95))
+
+    def never_skips(weak, w2s, ceiling, n_boot=1000, seed=0):  # numpy: a zero gap gives nan and inf
+        return _bootstrap(weak, w2s, ceiling, n_boot, seed, skip=None)
+
+    def never_skips_floats(weak, w2s, ceiling, n_boot=1000, seed=0):  # Python floats: 0 / 0 raises
+        return _bootstrap(weak, w2s, ceiling, n_boot, seed, skip=None, as_float=True)
+
+    def skips_only_a_zero_gap(weak, w2s, ceiling, n_boot=1000, seed=0):
+        return _bootstrap(weak, w2s, ceiling, n_boot, seed, skip="==")
+
+    checks.check_bootstrap_pgr_ci(_bootstrap)
+    rejects(checks.check_bootstrap_pgr_ci, fixed_seed, "seed=0 and seed=1 gave the same interval")
+    rejects(checks.check_bootstrap_pgr_ci, fixed_n_boot, "draw `n_boot` replicates")
+    rejects(checks.check_bootstrap_pgr_ci, ninety_percent, "too narrow.*2.5th and 97.5th")
+    rejects(checks.check_bootstrap_pgr_ci, never_skips, "inf or nan.*skip the replicates")
+    rejects(checks.check_bootstrap_pgr_ci, never_skips_floats,
+            "raised ZeroDivisionError: float division by zero .*Hint: .*skip those replicates")
+    rejects(checks.check_bootstrap_pgr_ci, skips_only_a_zero_gap, r"below 0.*ceiling <= weak, not only")
+
+
 def _sens(weak, w2s, ceiling, eps):
     if ceiling - weak - 2 * eps <= 0:
         return -math.inf, math.inf
@@ -112,9 +159,21 @@ def test_pgr_sensitivity():
     def only_student(weak, w2s, ceiling, eps):
         return (w2s - eps - weak) / (ceiling - weak), (w2s + eps - weak) / (ceiling - weak)
 
+    def strict_gap_test(weak, w2s, ceiling, eps):  # < 0 instead of <= 0: a gap of exactly zero divides by 0
+        if (ceiling - eps) - (weak + eps) < 0:
+            return -math.inf, math.inf
+        v = [(b - a) / (c - a) for a, b, c in itertools.product(*[(x - eps, x + eps) for x in (weak, w2s, ceiling)])]
+        return min(v), max(v)
+
+    def rounded(weak, w2s, ceiling, eps):
+        low, high = _sens(weak, w2s, ceiling, eps)
+        return (low, high) if math.isinf(low) else (round(low, 3), round(high, 3))
+
     rejects(checks.check_pgr_sensitivity, together, "8 corners")
     rejects(checks.check_pgr_sensitivity, no_inf, "-inf, inf")
     rejects(checks.check_pgr_sensitivity, only_student, "expected")
+    rejects(checks.check_pgr_sensitivity, strict_gap_test, "raised ZeroDivisionError.*Hint: .*exactly zero included")
+    rejects(checks.check_pgr_sensitivity, rounded, "rounded to 3 decimal")
 
 
 def test_early_stop():
@@ -154,8 +213,26 @@ def test_early_stop():
                     return best_step, s
         return best_step, steps[-1]
 
+    def uses_positions(steps, accs, patience):  # returns indices scaled as if steps were 25, 50, 75, ...
+        best, stop = good(list(range(1, len(steps) + 1)), accs, patience)
+        return best * 25, stop * 25
+
+    def counter_never_resets(steps, accs, patience):  # counts every evaluation without improvement, ever
+        best, best_step, waited = -math.inf, None, 0
+        for s, a in zip(steps, accs):
+            if a > best:
+                best, best_step = a, s
+            else:
+                waited += 1
+                if patience is not None and waited >= patience:
+                    return best_step, s
+        return best_step, steps[-1]
+
     checks.check_early_stop(good)
     rejects(checks.check_early_stop, stub, "NotImplementedError")
     rejects(checks.check_early_stop, ties_improve, "tie")
     rejects(checks.check_early_stop, argmax_only, "expected")
-    rejects(checks.check_early_stop, off_by_one, "expected")
+    rejects(checks.check_early_stop, off_by_one, "one evaluation late")
+    rejects(checks.check_early_stop, uses_positions, "expected")
+    rejects(checks.check_early_stop, counter_never_resets, "expected")
+    rejects(checks.check_early_stop, lambda *a: None, "pair")

@@ -3,6 +3,7 @@ the lesson runs without Stockfish."""
 
 from __future__ import annotations
 
+import itertools
 import random
 
 import chess
@@ -92,9 +93,17 @@ def test_candidate_text_mutants():
     def no_check(fen, uci):
         return f"{fen} {uci}"
 
+    def pseudo_legal(fen, uci):  # a move that leaves the king in check passes as legal
+        board = chess.Board(fen)
+        move = chess.Move.from_uci(uci)
+        if move not in board.pseudo_legal_moves:
+            raise ValueError(f"{uci} is not legal in {fen}")
+        return f"{board.fen()} {move.uci()}"
+
     rejects(checks.check_candidate_text, san, "UCI")
     rejects(checks.check_candidate_text, epd, "counters")
     rejects(checks.check_candidate_text, no_check, "illegal")
+    rejects(checks.check_candidate_text, pseudo_legal, "b6b7.*pseudo-legal .*leaves the king in check")
 
 
 def test_is_mate_in_one_mutants():
@@ -119,9 +128,18 @@ def test_is_mate_in_one_mutants():
         b.push(m)
         return b.is_game_over()
 
+    def pseudo_legal(fen, uci):  # a pinned piece that "mates" passes as a mate
+        b = chess.Board(fen)
+        m = chess.Move.from_uci(uci)
+        if not b.is_pseudo_legal(m):
+            return False
+        b.push(m)
+        return b.is_checkmate()
+
     rejects(checks.check_is_mate_in_one, check_only, "not a mate")
     rejects(checks.check_is_mate_in_one, no_legality, "illegal")
     rejects(checks.check_is_mate_in_one, game_over, "stalemate")
+    rejects(checks.check_is_mate_in_one, pseudo_legal, "pinned.*pseudo-legal")
 
 
 def test_balanced_candidates_mutants():
@@ -167,7 +185,17 @@ def test_balanced_candidates_mutants():
     rejects(checks.check_balanced_candidates, global_random, "same seed")
     rejects(checks.check_balanced_candidates, fixed_negative, "seeds 0 to 3")
     rejects(checks.check_balanced_candidates, one_group, "share a group")
+    def from_pseudo_legal_moves(puzzles, seed):  # legal moves among them, but also moves into check
+        rng = random.Random(seed)
+        rows = []
+        for i, (fen, best) in enumerate(puzzles):
+            others = sorted(m.uci() for m in chess.Board(fen).pseudo_legal_moves if m.uci() != best)
+            rows += [{"text": f"{fen} {best}", "label": 1, "group": i},
+                     {"text": f"{fen} {rng.choice(others)}", "label": 0, "group": i}]
+        return rows
+
     rejects(checks.check_balanced_candidates, pseudo_legal, "not legal")
+    rejects(checks.check_balanced_candidates, from_pseudo_legal_moves, "not legal.*pseudo-legal")
 
 
 def test_multiple_choice_accuracy_mutants():
@@ -182,9 +210,19 @@ def test_multiple_choice_accuracy_mutants():
         p_true, labels, groups = map(np.asarray, (p_true, labels, groups))
         return float(np.mean([labels[groups == g][np.argmin(p_true[groups == g])] == 1 for g in np.unique(groups)]))
 
+    def contiguous_runs(p_true, labels, groups):  # groups of any size, but assumed to sit in consecutive rows
+        p, y = np.asarray(p_true), np.asarray(labels)
+        runs = [list(rows) for _, rows in itertools.groupby(range(len(p)), key=lambda i: groups[i])]
+        return float(np.mean([y[rows][np.argmax(p[rows])] == 1 for rows in runs]))
+
+    def rounded(p_true, labels, groups):
+        return round(multiple_choice_accuracy(p_true, labels, groups), 2)
+
     rejects(checks.check_multiple_choice_accuracy, binary, "binary accuracy")
     rejects(checks.check_multiple_choice_accuracy, contiguous_pairs, "expected")
     rejects(checks.check_multiple_choice_accuracy, argmin, "expected")
+    rejects(checks.check_multiple_choice_accuracy, contiguous_runs, r"interleaved.*\*run\* of equal consecutive ids")
+    rejects(checks.check_multiple_choice_accuracy, rounded, "expected 0.6667")
 
 
 def test_bootstrap_chain_mutants():

@@ -60,6 +60,11 @@ def bytes_in_gb(n, t, fb=4, mixed=False):
     return bytes_ref(n, t, fb, mixed) / 1e9
 
 
+def bytes_listed_cases_only(n, t, fb=4, mixed=False):  # right on the hand-made cases, mixed ignored elsewhere
+    listed = {args for args, _, _ in checks.BYTES_CASES}
+    return bytes_ref(n, t, fb, mixed) if (n, t, fb, mixed) in listed or n == 7_070_619_136 else bytes_ref(n, t, fb)
+
+
 def test_check_training_bytes_accepts_the_reference(capsys):
     checks.check_training_bytes(bytes_ref)
     assert "training_bytes" in capsys.readouterr().out
@@ -75,6 +80,7 @@ def test_check_training_bytes_accepts_the_reference(capsys):
     (bytes_frozen_always_fp32, "frozen_bytes"),
     (bytes_everything_trains, "only the trainable"),
     (bytes_in_gb, "expected 16,000"),
+    (bytes_listed_cases_only, "autocast also keeps a 2-byte copy"),
 ])
 def test_check_training_bytes_rejects(fn, match):
     rejects(checks.check_training_bytes, fn, match)
@@ -183,8 +189,8 @@ def lora_ref(backbone, r):
     return TransformerClassifier(get_peft_model(backbone, config))
 
 
-def lora_package(backbone, r):
-    return TransformerClassifier(apply_lora(backbone, r))
+def lora_package(backbone, r):  # the package's version, with the exercise's lora_alpha = 2 * r
+    return TransformerClassifier(apply_lora(backbone, r, alpha=2 * r))
 
 
 def lora_none(backbone, r):
@@ -218,6 +224,42 @@ def lora_backbone_only(backbone, r):
     return lora_ref(backbone, r).backbone
 
 
+def _lora(backbone, r, **settings):
+    from peft import LoraConfig, get_peft_model
+
+    model_type = backbone.config.model_type
+    config = LoraConfig(r=r, target_modules=list(LORA_TARGETS[model_type]), fan_in_fan_out=model_type == "gpt2",
+                        **settings)
+    return TransformerClassifier(get_peft_model(backbone, config))
+
+
+def lora_alpha_never_set(backbone, r):  # peft's default lora_alpha is 8
+    return _lora(backbone, r)
+
+
+def lora_alpha_equals_r(backbone, r):
+    return _lora(backbone, r, lora_alpha=r)
+
+
+def lora_package_defaults(backbone, r):  # apply_lora's own default alpha (16), not the exercise's 2 * r
+    return TransformerClassifier(apply_lora(backbone, r))
+
+
+def lora_rslora(backbone, r):  # alpha right, but rank-stabilised scaling: alpha / sqrt(r)
+    return _lora(backbone, r, lora_alpha=2 * r, use_rslora=True)
+
+
+def lora_pooler_instead_of_key(backbone, r):  # BERT: "key" replaced by the pooler, GPT-2: the right targets
+    from peft import LoraConfig, get_peft_model
+
+    targets = list(LORA_TARGETS[backbone.config.model_type])
+    if backbone.config.model_type == "bert":
+        targets = ["query", "value", "pooler.dense", "output.dense", "intermediate.dense"]
+    config = LoraConfig(r=r, lora_alpha=2 * r, target_modules=targets,
+                        fan_in_fan_out=backbone.config.model_type == "gpt2")
+    return TransformerClassifier(get_peft_model(backbone, config))
+
+
 def test_check_make_lora_student_accepts_the_reference_and_the_package(capsys):
     checks.check_make_lora_student(lora_ref)
     checks.check_make_lora_student(lora_package)
@@ -232,6 +274,11 @@ def test_check_make_lora_student_accepts_the_reference_and_the_package(capsys):
     (lora_around_the_classifier, "head does not train"),
     (lora_unfrozen_afterwards, "backbone weights still train"),
     (lora_backbone_only, "fails on a batch dict"),
+    (lora_alpha_never_set, r"lora_alpha = 8 \(8 is peft's default: lora_alpha was not set\).*lora_alpha = 2 \* r = 4"),
+    (lora_alpha_equals_r, r"lora_alpha = 2 \(lora_alpha = r\)"),
+    (lora_package_defaults, r"lora_alpha = 16 \(16 is apply_lora's default\)"),
+    (lora_rslora, "use_rslora"),
+    (lora_pooler_instead_of_key, "adapter weights"),
 ])
 def test_check_make_lora_student_rejects(fn, match):
     rejects(checks.check_make_lora_student, fn, match)

@@ -72,6 +72,19 @@ def summary_gain_sign(weak, w2s, ceiling):
     return out
 
 
+def summary_rounded_slope(weak, w2s, ceiling):  # the hand-made sweeps have slopes 0.6 and 0.65
+    return _summary(weak, w2s, ceiling, _pgr, lambda w, s: round(_slope(w, s), 2))
+
+
+def summary_rounded_gain(weak, w2s, ceiling):
+    out = _summary(weak, w2s, ceiling, _pgr, _slope)
+    return out | {"gain": [round(g, 2) for g in out["gain"]]}
+
+
+def summary_zero_gap_defined(weak, w2s, ceiling):  # nan only below the teacher: a zero gap divides by 0
+    return _summary(weak, w2s, ceiling, lambda a, b, c: (b - a) / (c - a) if c >= a else float("nan"), _slope)
+
+
 def test_check_teacher_strength_summary_accepts_the_reference(capsys):
     checks.check_teacher_strength_summary(op.teacher_strength_summary)
     assert "teacher_strength_summary" in capsys.readouterr().out
@@ -85,6 +98,9 @@ def test_check_teacher_strength_summary_accepts_the_reference(capsys):
     (summary_slope_of_gain, "slope of the gain"),
     (summary_first_ceiling_only, "own ceiling"),
     (summary_gain_sign, "sign is flipped"),
+    (summary_rounded_slope, "slope.*rounded to 2 decimal"),
+    (summary_rounded_gain, r"gain.*rounded to \d decimal"),
+    (summary_zero_gap_defined, "undefined"),
 ])
 def test_check_teacher_strength_summary_rejects(fn, match):
     rejects(checks.check_teacher_strength_summary, fn, match)

@@ -9,23 +9,35 @@ from typing import Callable
 import numpy as np
 import torch
 
-from . import call, passed
+from . import checked_call, passed
 
 __all__ = ["check_bradley_terry_loss", "check_judge_preference_prob", "check_reward_model_step",
-           "check_best_of_n", "check_overoptimisation_curve"]
+           "check_best_of_n", "check_overoptimisation_curve", "HINTS"]
+
+# One nudge per exercise, shown when the learner's code crashes (the lesson's hints have more).
+HINTS = {
+    "bradley_terry_loss": "the loss is the batch mean of -log sigmoid(r_chosen - r_rejected); compute it with torch "
+                          "operations on the input tensors, and use the stable log-sigmoid that torch provides.",
+    "judge_preference_prob": "score each response as (1 - b) * correctness + helpfulness + b * (confidence + "
+                             "length), picking the columns with [..., i]; the probability is the sigmoid of the "
+                             "score difference divided by the temperature.",
+    "reward_model_step": "compute both rewards with the model, the loss with bt_loss_ref, then zero the gradients, "
+                         "backpropagate and step; return the loss as a Python float.",
+    "best_of_n": "keep only the first n candidates of every trial, score them with reward_fn, and take one row "
+                 "per trial at its own argmax.",
+    "overoptimisation_curve": "compute the pool's mean and standard deviation of both scores once, over all "
+                              "candidates; then for each n standardise the scores of the best-of-n pick and "
+                              "average them over the trials.",
+}
 
 
 def _run(fn: Callable, *args, exercise: str, what: str):
-    """``fn(*args)``; a stub or a crash becomes an AssertionError that says which call failed."""
+    """``fn(*args)`` on one torch thread; a stub or a crash becomes an AssertionError that says which call
+    failed, how, and the exercise's hint."""
     from ..ui.widgets import single_thread
 
-    try:
-        with single_thread():
-            return call(fn, *args, exercise=exercise)
-    except AssertionError:
-        raise
-    except Exception as err:
-        raise AssertionError(f"{what} raised {type(err).__name__}: {err}") from err
+    with single_thread():
+        return checked_call(fn, *args, exercise=exercise, what=what, hint=HINTS[exercise])
 
 
 def _number(x, what: str) -> float:
@@ -95,6 +107,14 @@ def check_bradley_terry_loss(fn: Callable) -> None:
                              "torch.log(torch.sigmoid(x)) underflows to log(0) = -inf for very negative x: use "
                              "torch.nn.functional.logsigmoid, which is computed stably.")
 
+    g = torch.Generator().manual_seed(11)
+    c_rand, r_rand = (torch.randn(37, generator=g) * 3).tolist(), (torch.randn(37, generator=g) * 3).tolist()
+    expected = sum(_bt(a - b) for a, b in zip(_t(*c_rand).tolist(), _t(*r_rand).tolist())) / 37
+    _, got = loss(c_rand, r_rand, "bradley_terry_loss on 37 random pairs")
+    if not math.isclose(got, expected, abs_tol=1e-5):
+        raise AssertionError(f"on 37 random pairs (rewards of size about 3) the loss is {got:.6f}, expected "
+                             f"{expected:.6f} (the mean of -log sigmoid(r_chosen - r_rejected)).")
+
     rc, rr = _t(1.0, -1.0).requires_grad_(), _t(0.0, 0.0).requires_grad_()
     out = _run(fn, rc, rr, exercise=ex, what="bradley_terry_loss on tensors that require grad")
     if not isinstance(out, torch.Tensor) or not out.requires_grad:
@@ -105,7 +125,7 @@ def check_bradley_terry_loss(fn: Callable) -> None:
     if rc.grad is None or not torch.allclose(rc.grad, want, atol=1e-5) or not torch.allclose(rr.grad, -want, atol=1e-5):
         raise AssertionError(f"gradients look wrong: d loss / d r_chosen = {rc.grad}, expected {want} (pushing the "
                              "chosen reward up lowers the loss; the rejected reward gets the opposite gradient).")
-    passed(ex, 7)
+    passed(ex, 8)
 
 
 # ------------------------------------------------------------------------------------------ exercise 2
@@ -161,7 +181,17 @@ def check_judge_preference_prob(fn: Callable) -> None:
     paa, _ = p(a, a, 0.3)
     if not torch.allclose(paa, torch.full((50,), 0.5), atol=1e-6):
         raise AssertionError("a response compared with itself should win with probability 0.5.")
-    passed(ex, len(cases) + 4)
+    for blind, temp in ((0.3, 1.0), (0.62, 0.7), (0.15, 2.5)):
+        got, what = p(a, b, blind, temp)
+        w = torch.tensor([1 - blind, 1.0, blind, blind])
+        want = torch.sigmoid(((a - b) @ w) / temp)
+        if got.shape != (50,):
+            raise AssertionError(f"{what} on 50 random pairs returned shape {tuple(got.shape)}; expected (50,).")
+        if not torch.allclose(got, want, atol=1e-5):
+            raise AssertionError(f"{what} on 50 random pairs differs from sigmoid((score_a - score_b) / temperature) "
+                                 f"by up to {float((got - want).abs().max()):.4f}: check the weights "
+                                 "(1 - b, 1, b, b) and that you divide by the temperature.")
+    passed(ex, len(cases) + 7)
 
 
 # ------------------------------------------------------------------------------------------ exercise 3

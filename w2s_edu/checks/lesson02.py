@@ -8,20 +8,40 @@ from typing import Callable
 
 import numpy as np
 
-from . import call, checked_call, close, passed
+from . import call, checked_call, close, passed, rounded
+from .lesson00 import HINTS as _LESSON00_HINTS
 from .lesson00 import check_pgr  # the same PGR as in lesson 00, with the same checks
 
 
 __all__ = ["check_make_splits", "check_weak_soft_labels", "check_flip_labels", "check_pgr",
-           "check_agreement_by_supervisor"]
+           "check_agreement_by_supervisor", "HINTS"]
 
 SPLIT_NAMES = ("train_weak", "train_strong", "test")
+
+# One nudge per exercise, shown when the learner's code crashes (the lesson's hint has more).
+HINTS = {
+    "make_splits": "work class by class: shuffle the positions of each class once with a generator built from "
+                   "`seed`, and hand out consecutive slices of them to the three splits in turn; check the class "
+                   "counts before you start.",
+    "weak_soft_labels": "fit the logistic regression on the training split only, then ask it for the "
+                        "probabilities of both classes on the other split.",
+    "pgr": _LESSON00_HINTS["pgr"],
+    "flip_labels": "the number of flips is round(rate * len(labels)); draw that many distinct positions with a "
+                   "generator built from `seed`, and flip them in a copy.",
+    "agreement_by_supervisor": "build one boolean mask for 'the student agrees with the supervisor' and one for "
+                               "'the supervisor is right'; each group's agreement is a mean over its rows only, "
+                               "and an empty group has agreement float('nan').",
+}
+
+
+def _run(fn: Callable, *args, exercise: str, what: str):
+    return checked_call(fn, *args, exercise=exercise, what=what, hint=HINTS[exercise])
 
 
 # ------------------------------------------------------------------------------------------ exercise 1
 def _splits(fn: Callable, labels, sizes, seed) -> dict:
     what = f"make_splits(labels, {', '.join(map(str, sizes))}, seed={seed})"
-    out = checked_call(fn, labels, *sizes, seed, exercise="make_splits", what=what)
+    out = _run(fn, labels, *sizes, seed, exercise="make_splits", what=what)
     if out is None:
         raise AssertionError(f"{what} returned None: did you forget `return`?")
     if not isinstance(out, dict) or set(out) != set(SPLIT_NAMES):
@@ -78,18 +98,35 @@ def check_make_splits(fn: Callable) -> None:
     if all(np.array_equal(np.sort(parts[k]), np.sort(other[k])) for k in SPLIT_NAMES):
         raise AssertionError("seed=0 and seed=1 gave the same splits: the seed should change which examples go where.")
     few = np.r_[np.zeros(300, np.int64), np.ones(200, np.int64)]
+    try:  # class 1 used up exactly: that fits
+        exact = _splits(fn, few.copy(), (100, 100, 200), 0)
+    except AssertionError as err:
+        if isinstance(getattr(err, "learner_error", None), ValueError):
+            raise AssertionError(f"make_splits(labels, 100, 100, 200) raised ValueError ({err.learner_error}), but "
+                                 "class 1 has exactly the 50 + 50 + 100 = 200 examples these sizes need: that "
+                                 "fits. Raise only when a class has *fewer* examples than needed (<, not <=)."
+                                 ) from None
+        raise
+    used = np.concatenate([exact[k] for k in SPLIT_NAMES])
+    if [len(exact[k]) for k in SPLIT_NAMES] != [100, 100, 200] or len(np.unique(used)) != len(used):
+        raise AssertionError("make_splits(labels, 100, 100, 200) on 300 zeros and 200 ones (class 1 used up "
+                             "exactly) should return three disjoint splits of 100, 100 and 200 indices, got sizes "
+                             f"{[len(exact[k]) for k in SPLIT_NAMES]} with {len(used) - len(np.unique(used))} "
+                             "repeated indices.")
     try:
         result = call(fn, few, 150, 150, 150, 0, exercise="make_splits")
     except ValueError:
         pass
+    except AssertionError:
+        raise
     except Exception as err:
         raise AssertionError(f"asking for 150 + 150 + 150 examples when class 1 has only 200 (balanced splits need "
-                             f"225) raised {type(err).__name__}: {err}; raise a ValueError that says so.") from err
+                             f"225) raised {type(err).__name__}: {err}; raise a ValueError that says so.") from None
     else:
         got = {k: len(np.asarray(v)) for k, v in result.items()} if isinstance(result, dict) else result
         raise AssertionError(f"asking for 150 + 150 + 150 examples when class 1 has only 200 (balanced splits need "
                              f"225) returned {got} instead of raising ValueError: check the class counts first.")
-    passed("make_splits", 9)
+    passed("make_splits", 10)
 
 
 # ------------------------------------------------------------------------------------------ exercise 2
@@ -109,7 +146,7 @@ def check_weak_soft_labels(fn: Callable) -> None:
 
     def labels(y):
         xt, yt, xl = x_train.copy(), y.copy(), x_label.copy()
-        out = checked_call(fn, xt, yt, xl, exercise=ex, what=what)
+        out = _run(fn, xt, yt, xl, exercise=ex, what=what)
         if out is None:
             raise AssertionError(f"{what} returned None: did you forget `return`?")
         if not (np.array_equal(xt, x_train) and np.array_equal(yt, y) and np.array_equal(xl, x_label)):
@@ -155,7 +192,7 @@ def check_flip_labels(fn: Callable) -> None:
     def flip(rate, seed=0, lab=labels):
         given = lab.copy()
         what = f"flip_labels(labels, rate={rate}, seed={seed})"
-        out = checked_call(fn, given, rate, seed, exercise=ex, what=what)
+        out = _run(fn, given, rate, seed, exercise=ex, what=what)
         if out is None:
             raise AssertionError(f"{what} returned None: did you forget `return`?")
         if not np.array_equal(given, lab):
@@ -166,13 +203,22 @@ def check_flip_labels(fn: Callable) -> None:
                                  f"labels of shape {lab.shape}.")
         return out, what
 
-    for rate, n, k in [(0.2, 1000, 200), (0.0, 1000, 0), (1.0, 1000, 1000), (0.05, 1000, 50), (0.3, 7, 2)]:
+    # (rate, n, k): the last cases make a truncation (int(0.29 * 100) is 28) or a ceiling miss the count
+    for rate, n, k in [(0.2, 1000, 200), (0.0, 1000, 0), (1.0, 1000, 1000), (0.05, 1000, 50), (0.3, 7, 2),
+                       (0.29, 100, 29), (0.4, 7, 3), (0.58, 100, 58), (0.07, 1000, 70)]:
         out, what = flip(rate, lab=labels[:n] if n < len(labels) else labels)
         changed = int((out != labels[:n]).sum())
         if changed != k:
-            raise AssertionError(f"{what} on {n} labels flipped {changed}; expected exactly round({rate} * {n}) = {k}. "
-                                 "Flipping each label with probability `rate` only hits the rate on average: choose "
-                                 "exactly k positions without replacement instead.")
+            if changed == int(rate * n) or changed == math.floor(rate * n):
+                hint = (f" That is int({rate} * {n}) = {int(rate * n)}: int() truncates ({rate} * {n} is "
+                        f"{rate * n!r} in floating point). Use round(rate * len(labels)).")
+            elif changed == math.ceil(rate * n):
+                hint = f" That is math.ceil({rate} * {n}); use round(rate * len(labels))."
+            else:
+                hint = (" Flipping each label with probability `rate` only hits the rate on average: choose "
+                        "exactly k positions without replacement instead.")
+            raise AssertionError(f"{what} on {n} labels flipped {changed}; expected exactly round({rate} * {n}) = "
+                                 f"{k}.{hint}")
     out, _ = flip(0.2)
     mask = out != labels
     in_zeros = int(mask[:600].sum())
@@ -186,7 +232,7 @@ def check_flip_labels(fn: Callable) -> None:
     other, _ = flip(0.2, seed=1)
     if np.array_equal(out, other):
         raise AssertionError("seed=0 and seed=1 flipped the same labels: the seed should change which labels flip.")
-    passed(ex, 8)
+    passed(ex, 12)
 
 
 # ------------------------------------------------------------------------------------------ exercise 5
@@ -198,8 +244,7 @@ _STUDENT = np.array([1, 1, 0, 1, 0, 1, 0, 1, 1, 1])
 
 
 def _agreement(fn: Callable, student, supervisor, labels, what: str) -> dict:
-    out = checked_call(fn, student.copy(), supervisor.copy(), labels.copy(), exercise="agreement_by_supervisor",
-                       what=what)
+    out = _run(fn, student.copy(), supervisor.copy(), labels.copy(), exercise="agreement_by_supervisor", what=what)
     if out is None:
         raise AssertionError(f"{what} returned None: did you forget `return`?")
     shape_hint = ('{"overall": float, "supervisor_right": {"n": int, "agreement": float}, '
@@ -236,6 +281,9 @@ def check_agreement_by_supervisor(fn: Callable) -> None:
                     "supervisor, not with the labels.")
         elif close(got[0], 4 / 10) or close(got[1], 3 / 10):
             hint = " Divide by the size of the group, not by all N examples."
+        elif rounded(got[0], 4 / 6) is not None:
+            hint = (f" 4/6 looks rounded to {rounded(got[0], 4 / 6)} decimal(s): return the exact fraction, round "
+                    "only when you print it.")
         raise AssertionError(f"{what}: expected agreement 4/6 = 0.667 where the supervisor is right and 3/4 = 0.75 "
                              f"where it is wrong, got {got}.{hint}")
     always = np.array([0, 1, 1, 0])
@@ -246,12 +294,22 @@ def check_agreement_by_supervisor(fn: Callable) -> None:
                              f"n = 0 and agreement float('nan'); got {out['supervisor_wrong']!r}.")
     if not close(out["supervisor_right"]["agreement"], 0.75):
         raise AssertionError(f"{what}: expected 'supervisor_right' agreement 0.75, got {out['supervisor_right']!r}.")
+    what = "agreement_by_supervisor on a case where the supervisor is always wrong"
+    out = _agreement(fn, np.array([1, 0, 0, 1, 1]), np.array([1, 0, 1, 1, 0]), np.array([0, 1, 0, 0, 1]), what)
+    if out["supervisor_right"]["n"] != 0 or not close(out["supervisor_right"]["agreement"], float("nan")):
+        raise AssertionError(f"{what}: the 'supervisor_right' group is empty, so its agreement is undefined: return "
+                             f"n = 0 and agreement float('nan'); got {out['supervisor_right']!r}.")
+    if out["supervisor_wrong"]["n"] != 5 or not close(out["supervisor_wrong"]["agreement"], 0.6):
+        raise AssertionError(f"{what}: expected 'supervisor_wrong' n = 5 and agreement 3/5 = 0.6, got "
+                             f"{out['supervisor_wrong']!r}.")
     rng = np.random.default_rng(0)
     y, sup, stu = (rng.integers(0, 2, 200) for _ in range(3))
     out = _agreement(fn, stu, sup, y, "agreement_by_supervisor on 200 random examples")
     agree, ok = stu == sup, sup == y
     for key, mask in (("supervisor_right", ok), ("supervisor_wrong", ~ok)):
         if not (out[key]["n"] == mask.sum() and math.isclose(float(out[key]["agreement"]), agree[mask].mean())):
+            digits = rounded(out[key]["agreement"], float(agree[mask].mean()))
+            hint = f" It looks rounded to {digits} decimal(s): return the exact value." if digits is not None else ""
             raise AssertionError(f"on 200 random examples {key} should be n = {mask.sum()}, agreement "
-                                 f"{agree[mask].mean():.4f}; got {out[key]!r}.")
-    passed("agreement_by_supervisor", 8)
+                                 f"{agree[mask].mean()!r}; got {out[key]!r}.{hint}")
+    passed("agreement_by_supervisor", 10)

@@ -11,12 +11,31 @@ import numpy as np
 import torch
 from torch import nn
 
-from . import checked_call, close, passed
-
-_run = checked_call
+from . import checked_call, close, passed, rounded
 
 __all__ = ["check_mean_pool", "check_last_token_pool", "check_classifier", "check_train_step",
-           "check_weak_labels", "check_w2s_summary", "tiny_encoder"]
+           "check_weak_labels", "check_w2s_summary", "tiny_encoder", "HINTS"]
+
+# One nudge per exercise, shown when the learner's code crashes (the lesson's hints have more).
+HINTS = {
+    "mean_pool": "give the mask a trailing dimension of size 1 (and the hidden states' dtype) so it broadcasts "
+                 "against (B, L, H); sum the masked states over the positions and divide by the number of real "
+                 "tokens.",
+    "last_token_pool": "find, per row, the largest position where the mask is 1 (not the number of real tokens "
+                       "minus one), then pick that position's hidden state in each row.",
+    "PooledClassifier": "call the backbone with both input_ids and attention_mask, pool its last_hidden_state "
+                        "with `pool` and the mask, and apply the head.",
+    "train_step": "zero the gradients, compute the soft-label cross-entropy from log_softmax of the logits, "
+                  "backpropagate, step, and return the loss as a float.",
+    "weak_labels": "switch the model to eval mode, run every batch under torch.no_grad(), turn logits into "
+                   "probabilities with a softmax, and join the batches into one numpy array.",
+    "w2s_summary": "an accuracy is the mean of (argmax of the probabilities == label); compute the three, then "
+                   "PGR with the package's pgr.",
+}
+
+
+def _run(fn: Callable, *args, exercise: str, what: str):
+    return checked_call(fn, *args, exercise=exercise, what=what, hint=HINTS[exercise])
 
 
 def _padded(seed: int = 0):
@@ -268,9 +287,37 @@ def check_w2s_summary(fn: Callable) -> None:
         if not close(out[key], want, 1e-9):
             raise AssertionError(f"{key} is {out[key]}, expected {want}.")
     if not close(out["pgr"], (0.7 - 0.6) / (0.9 - 0.6), 1e-9):
-        raise AssertionError(f"pgr is {out['pgr']}, expected (0.7 - 0.6) / (0.9 - 0.6) = {1 / 3:.4f}.")
+        digits = rounded(out["pgr"], (0.7 - 0.6) / (0.9 - 0.6))
+        hint = (f" It looks rounded to {digits} decimal(s): return the exact value, round only when you print it."
+                if digits is not None else "")
+        raise AssertionError(f"pgr is {out['pgr']}, expected (0.7 - 0.6) / (0.9 - 0.6) = {1 / 3:.4f}.{hint}")
     same = _run(fn, labels, weak, student, copy.deepcopy(weak), exercise="w2s_summary", what="w2s_summary(...)")
     if not (isinstance(same.get("pgr"), float) and math.isnan(same["pgr"])):
         raise AssertionError("with a ceiling equal to the weak model the PGR is undefined: return float('nan') "
                              "(w2s_edu.experiment.metrics.pgr does, with a warning).")
-    passed("w2s_summary", 5)
+
+    # 13 examples with soft probabilities: accuracies 5/13, 9/13, 12/13 are not round, nor is PGR 4/7
+    rng = np.random.default_rng(5)
+    labels = rng.integers(0, 2, 13)
+
+    def soft(n_right):
+        right = rng.permutation(13) < n_right
+        pred = np.where(right, labels, 1 - labels)
+        top = rng.uniform(0.51, 0.99, 13)
+        return np.where(pred[:, None] == 1, np.c_[1 - top, top], np.c_[top, 1 - top])
+
+    weak, student, ceiling = soft(5), soft(9), soft(12)
+    what = "w2s_summary on 13 examples with soft probabilities"
+    out = _run(fn, labels, weak, student, ceiling, exercise="w2s_summary", what=what)
+    for key, want in (("weak_acc", 5 / 13), ("w2s_acc", 9 / 13), ("ceiling_acc", 12 / 13), ("pgr", 4 / 7)):
+        if not close(out.get(key), want, 1e-9):
+            digits = rounded(out.get(key), want)
+            hint = (f" It looks rounded to {digits} decimal(s): return the exact value, round only when you print it."
+                    if digits is not None else "")
+            raise AssertionError(f"{what}: {key} is {out.get(key)!r}, expected {want!r}.{hint}")
+    below = _run(fn, labels, ceiling, student, weak, exercise="w2s_summary", what=what)
+    if not (isinstance(below.get("pgr"), float) and math.isnan(below["pgr"])):
+        raise AssertionError(f"{what}, with the ceiling (5/13) below the weak model (12/13): PGR is undefined, "
+                             f"return float('nan'), got {below.get('pgr')!r}. The gap is negative, not only zero "
+                             "when it is undefined.")
+    passed("w2s_summary", 10)

@@ -4,17 +4,36 @@ implementations in :mod:`w2s_edu.losses` give the expected values."""
 
 from __future__ import annotations
 
+import random
 from typing import Callable
 
 import torch
 
 from .. import losses as ref
-from . import checked_call, close, passed
-
-_run = checked_call
+from . import checked_call, close, passed, rounded
 
 __all__ = ["check_harden_fixed", "check_harden_adaptive", "check_logconf_coef", "check_logconf_loss",
-           "check_product_loss"]
+           "check_product_loss", "HINTS"]
+
+# One nudge per exercise, shown when the learner's code crashes (the lesson's hints have more).
+HINTS = {
+    "harden_fixed": "compare the class-1 column of probs with the threshold (strictly above is 1) and turn the "
+                    "booleans into a long tensor.",
+    "harden_adaptive": "the rows most likely class 1 have the smallest P(class 0); put the threshold at the "
+                       "positive_rate quantile of that column.",
+    "logconf_coef": "a linear ramp: the fraction of the warmup done, capped at 1, times aux_coef; with no "
+                    "warmup (warmup_frac == 0) there is nothing to divide by and the coefficient is aux_coef.",
+    "logconf_loss": "build the target without gradients: harden the student's own probabilities at the weak "
+                    "labels' positive rate, mix with the weak labels by coef; then the batch-mean cross-entropy "
+                    "of log_softmax(logits) against that target.",
+    "product_loss": "build the target without gradients: weak**alpha times the student's probabilities**beta, "
+                    "renormalised per row (a tiny constant keeps a row of zeros finite); then the batch-mean "
+                    "cross-entropy against it.",
+}
+
+
+def _run(fn: Callable, *args, exercise: str, what: str):
+    return checked_call(fn, *args, exercise=exercise, what=what, hint=HINTS[exercise])
 
 
 def _probs(n: int, seed: int, skew: float = 0.0) -> torch.Tensor:
@@ -31,20 +50,28 @@ def _labels(out, what: str, n: int) -> torch.Tensor:
     return out.long()
 
 
+BOUNDARY = (0.25, 0.5, 0.75)  # exact in binary: rows with P(class 1) exactly at a threshold
+
+
 def check_harden_fixed(fn: Callable) -> None:
-    """``harden_fixed(probs, threshold=0.5) -> (N,)`` labels: 1 where P(class 1) > threshold."""
-    probs = _probs(50, 0)
-    for threshold in (0.5, 0.3, 0.8):
+    """``harden_fixed(probs, threshold=0.5) -> (N,)`` labels: 1 where P(class 1) > threshold (strictly)."""
+    # 50 random rows, then one row exactly at each boundary threshold (above is strict: those rows are 0)
+    probs = torch.cat([_probs(50, 0), torch.tensor([[1 - t, t] for t in BOUNDARY])])
+    n = len(probs)
+    for threshold in (0.5, 0.3, 0.8) + BOUNDARY:
         out = _labels(_run(fn, probs, threshold, exercise="harden_fixed", what=f"harden_fixed(probs, {threshold})"),
-                      f"harden_fixed(probs, {threshold})", 50)
+                      f"harden_fixed(probs, {threshold})", n)
         want = (probs[:, 1] > threshold).long()
         if not torch.equal(out, want):
             flipped = (probs[:, 0] > threshold).long()
             hint = (" You thresholded column 0; class 1 is column 1." if torch.equal(out, flipped) else
-                    " Did you ignore the threshold argument?" if torch.equal(out, probs.argmax(1)) else "")
-            raise AssertionError(f"harden_fixed(probs, {threshold}): {(out != want).sum()} of 50 labels are "
+                    " Did you ignore the threshold argument?" if torch.equal(out, probs.argmax(1)) else
+                    f" The row with P(class 1) exactly {threshold} must be 0: 1 only where the probability is "
+                    "strictly *above* the threshold (>, not >=)." if torch.equal(out, (probs[:, 1] >= threshold).long())
+                    else "")
+            raise AssertionError(f"harden_fixed(probs, {threshold}): {(out != want).sum()} of {n} labels are "
                                  f"wrong.{hint}")
-    passed("harden_fixed", 3)
+    passed("harden_fixed", 3 + len(BOUNDARY))
 
 
 def check_harden_adaptive(fn: Callable) -> None:
@@ -67,15 +94,24 @@ def check_harden_adaptive(fn: Callable) -> None:
     passed("harden_adaptive", 3)
 
 
+def _random_coef_cases(n: int = 30, seed: int = 0) -> list[tuple[float, float, float]]:
+    """Seeded random (step_frac, aux_coef, warmup_frac), a few without warmup: values that are not round."""
+    rng = random.Random(seed)
+    return [(rng.random(), rng.uniform(0.05, 1.0), 0.0 if i % 10 == 9 else rng.uniform(0.05, 0.6)) for i in range(n)]
+
+
 def check_logconf_coef(fn: Callable) -> None:
     """``logconf_coef(step_frac, aux_coef, warmup_frac)``: linear ramp from 0 to aux_coef, then flat."""
     cases = [(0.0, 0.75, 0.2), (0.1, 0.75, 0.2), (0.2, 0.75, 0.2), (0.6, 0.75, 0.2), (1.0, 0.25, 0.5),
-             (0.3, 0.5, 0.0)]
+             (0.3, 0.5, 0.0), (0.0, 0.5, 0.0), (0.07, 0.3, 0.2)] + _random_coef_cases()
     for args in cases:
         got = _run(fn, *args, exercise="logconf_coef", what=f"logconf_coef{args}")
         want = ref.logconf_coef(*args)
         if not close(got, want, 1e-9):
-            hint = (" With warmup_frac = 0 there is no ramp: return aux_coef (and do not divide by zero)."
+            digits = rounded(got, want)
+            hint = (f" That is the right value rounded to {digits} decimal(s): return it exactly."
+                    if digits is not None else
+                    " With warmup_frac = 0 there is no ramp: return aux_coef (and do not divide by zero)."
                     if args[2] == 0 else " After the warmup the coefficient stays at aux_coef." if args[0] > args[2]
                     else "")
             raise AssertionError(f"logconf_coef(step_frac={args[0]}, aux_coef={args[1]}, warmup_frac={args[2]}) "

@@ -8,15 +8,47 @@ from typing import Callable
 import chess
 import numpy as np
 
-from . import call, checked_call, close, passed
-
-_run = checked_call
+from . import call, checked_call, close, crash_message, passed
 
 __all__ = ["check_candidate_text", "check_is_mate_in_one", "check_balanced_candidates",
-           "check_multiple_choice_accuracy", "check_bootstrap_chain"]
+           "check_multiple_choice_accuracy", "check_bootstrap_chain", "HINTS"]
 
-MATE_FEN = "k7/8/1K6/8/8/8/8/7R w - - 1 2"  # Rh8 mates; Rh7 does not
+MATE_FEN = "k7/8/1K6/8/8/8/8/7R w - - 1 2"  # Rh8 mates; Rh7 does not; Kb7 walks into check
 ITALIAN = "r1bqkbnr/pppp1ppp/2n5/4p3/4P3/5N2/PPPP1PPP/RNBQKB1R w KQkq - 2 3"
+# White is in check from the rook on e8: 32 pseudo-legal moves, of which only 3 are legal (Qe2, Kd2, Kf1)
+IN_CHECK = "4r1k1/5ppp/8/8/8/8/PPP2PPP/R2QK2R w - - 0 1"
+# Rd8 would be a back-rank mate, but the rook is pinned: moving it off the first rank exposes Ka1 to Qh1
+PINNED_MATE = "6k1/5ppp/8/8/8/8/8/K2R3q w - - 0 1"
+
+# One nudge per exercise, shown when the learner's code crashes (the lesson's hints have more).
+HINTS = {
+    "candidate_text": "parse the position and the move with python-chess, check the move against the position's "
+                      "legal moves (not its pseudo-legal ones, which may leave the king in check), and keep the "
+                      "whole FEN.",
+    "is_mate_in_one": "a move can only mate if it is legal (board.push does not check that); after pushing it, "
+                      "ask the board whether the side to move is checkmated.",
+    "balanced_candidates": "one generator built from `seed` before the loop; per puzzle, draw the negative from the "
+                           "sorted list of the other legal moves, and give both rows the puzzle's index as group.",
+    "multiple_choice_accuracy": "loop over the distinct group ids, select each group's rows with a mask (they "
+                                "need not be next to each other), and look at the label of its highest p_true.",
+    "bootstrap_chain": "keep a `teacher` that starts as the weak predictions; at step k the model chain[k + 1] "
+                       "trains on chunks[k] with the teacher's predictions there, predicts the test split and every "
+                       "later chunk, and becomes the next teacher.",
+}
+
+
+def _run(fn: Callable, *args, exercise: str, what: str):
+    return checked_call(fn, *args, exercise=exercise, what=what, hint=HINTS[exercise])
+
+
+def _pseudo_legal_only(fen: str, uci: str) -> bool:
+    """True for a move the pieces can make but that leaves the mover's king in check."""
+    board, move = chess.Board(fen), chess.Move.from_uci(uci)
+    return board.is_pseudo_legal(move) and not board.is_legal(move)
+
+
+_PSEUDO_HINT = (" It is pseudo-legal (the piece can move that way) but leaves the king in check: test "
+                "`move in board.legal_moves`, not board.pseudo_legal_moves or board.is_pseudo_legal.")
 
 
 # ------------------------------------------------------------------------------------------ exercise 1
@@ -36,7 +68,11 @@ def check_candidate_text(fn: Callable) -> None:
             elif not got.startswith(fen):
                 hint = " Keep the whole FEN, move counters included (board.fen(), not board.epd())."
             raise AssertionError(f"candidate_text({fen!r}, {uci!r}) returned {got!r}; expected {want!r}.{hint}")
-    for fen, uci in ((MATE_FEN, "h1a2"), (ITALIAN, "e1g1")):
+    illegal = ((MATE_FEN, "h1a2"), (ITALIAN, "e1g1"),
+               (MATE_FEN, "b6b7"),  # the king walks next to the other king
+               (IN_CHECK, "a2a3"),  # a pawn move that leaves the king in check
+               (PINNED_MATE, "d1d8"))  # a pinned rook leaves its rank
+    for fen, uci in illegal:
         try:
             call(fn, fen, uci, exercise="candidate_text")
         except ValueError:
@@ -44,11 +80,13 @@ def check_candidate_text(fn: Callable) -> None:
         except AssertionError:
             raise
         except Exception as err:
-            raise AssertionError(f"candidate_text({fen!r}, {uci!r}) raised {type(err).__name__}; an illegal move "
-                                 "should raise ValueError (say which move and position).") from err
+            raise AssertionError(crash_message(err, f"candidate_text({fen!r}, {uci!r}) (an illegal move)",
+                                               "an illegal move should raise ValueError (say which move and "
+                                               "position).")) from None
+        hint = _PSEUDO_HINT if _pseudo_legal_only(fen, uci) else ""
         raise AssertionError(f"candidate_text({fen!r}, {uci!r}) accepted an illegal move: check "
-                             "`move in board.legal_moves` and raise ValueError otherwise.")
-    passed("candidate_text", len(cases) + 2)
+                             f"`move in board.legal_moves` and raise ValueError otherwise.{hint}")
+    passed("candidate_text", len(cases) + len(illegal))
 
 
 # ------------------------------------------------------------------------------------------ exercise 2
@@ -64,6 +102,7 @@ def check_is_mate_in_one(fn: Callable) -> None:
         ("7k/8/6Q1/5K2/8/8/8/8 w - - 0 1", "g6g7", False),  # the same queen move, unprotected: Kxg7
         ("k7/8/1Q6/8/8/8/8/7K w - - 0 1", "b6c7", False),  # stalemate is not mate
         ("6k1/5ppp/8/8/8/8/5PPP/3R2K1 w - - 0 1", "d1d8", True),  # back-rank mate
+        (PINNED_MATE, "d1d8", False),  # a back-rank mate, but the rook is pinned: illegal
     ]
     for fen, uci, want in cases:
         board_before = chess.Board(fen)
@@ -71,6 +110,10 @@ def check_is_mate_in_one(fn: Callable) -> None:
         if not isinstance(got, (bool, np.bool_)):
             raise AssertionError(f"is_mate_in_one returned {type(got).__name__}; return True or False.")
         if bool(got) != want:
+            if fen == PINNED_MATE:
+                raise AssertionError(f"is_mate_in_one({fen!r}, {uci!r}) returned {got}; expected False: the rook on d1 "
+                                     "is pinned against its king by the queen on h1, so Rd8 is illegal although it "
+                                     f"would mate.{_PSEUDO_HINT}")
             why = {("h1h8", False): " A check is not a mate: use board.is_checkmate() after pushing the move.",
                    ("h1a2", False): " That move is illegal: check `move in board.legal_moves` first.",
                    ("d1d8", False): " That move is illegal (the rook would jump over its own bishop): check "
@@ -85,7 +128,8 @@ def check_is_mate_in_one(fn: Callable) -> None:
 
 # ------------------------------------------------------------------------------------------ exercise 3
 PUZZLES = [(MATE_FEN, "h1h8"), (ITALIAN, "f1b5"), ("k7/8/2K5/8/8/8/8/7R w - - 0 1", "c6b6"),
-           ("6k1/5ppp/8/8/8/8/5PPP/3R2K1 w - - 0 1", "d1d8")]
+           ("6k1/5ppp/8/8/8/8/5PPP/3R2K1 w - - 0 1", "d1d8"),
+           (IN_CHECK, "d1e2")]  # in check: 2 legal negatives among 31 pseudo-legal ones
 
 
 def check_balanced_candidates(fn: Callable) -> None:
@@ -110,11 +154,8 @@ def check_balanced_candidates(fn: Callable) -> None:
         negs = [r["text"].split()[-1] for r in mine if int(r["label"]) == 0]
         if len(negs) != 1:
             raise AssertionError(f"puzzle {i}: {len(negs)} negative rows; expected one.")
-        move = chess.Move.from_uci(negs[0])
         if negs[0] == best:
             raise AssertionError(f"puzzle {i}: the negative is the solution itself; draw from the *other* legal moves.")
-        if move not in chess.Board(fen).legal_moves:
-            raise AssertionError(f"puzzle {i}: the negative {negs[0]} is not legal; draw from board.legal_moves.")
         groups = {r["group"] for r in rows if r["text"].startswith(fen + " ")}
         if len(groups) != 1:
             raise AssertionError(f"puzzle {i}: its two rows have different groups {groups}; both rows of a puzzle "
@@ -126,9 +167,16 @@ def check_balanced_candidates(fn: Callable) -> None:
         raise AssertionError("the same seed gave different rows: use random.Random(seed), not the global random.")
     other = [_run(fn, PUZZLES, s, exercise="balanced_candidates", what=f"balanced_candidates(puzzles, {s})")
              for s in (1, 2, 3)]
+    for seed, drawn in enumerate([rows] + other):
+        for r in drawn:
+            fen, uci = r["text"].rsplit(" ", 1)
+            if int(r["label"]) == 0 and chess.Move.from_uci(uci) not in chess.Board(fen).legal_moves:
+                hint = _PSEUDO_HINT if _pseudo_legal_only(fen, uci) else ""
+                raise AssertionError(f"with seed {seed} the negative {uci} in {fen!r} is not legal; draw from "
+                                     f"board.legal_moves.{hint}")
     if all(sorted(r["text"] for r in o) == sorted(r["text"] for r in rows) for o in other):
         raise AssertionError("seeds 0 to 3 all drew the same negatives: draw them at random with the seed.")
-    passed("balanced_candidates", 7)
+    passed("balanced_candidates", 8)
 
 
 # ------------------------------------------------------------------------------------------ exercise 4
@@ -156,7 +204,42 @@ def check_multiple_choice_accuracy(fn: Callable) -> None:
     if not close(got, 1 / 3, 1e-9):
         raise AssertionError(f"with the rows in another order the answer changed ({got}); groups need not be "
                              "contiguous: collect each group's rows by its id.")
-    passed("multiple_choice_accuracy", len(cases) + 1)
+    for seed in range(3):
+        p, labels, groups = _interleaved_groups(seed)
+        want = _reference_mc(p, labels, groups)
+        got = _run(fn, p.copy(), labels.copy(), groups.copy(), exercise="multiple_choice_accuracy",
+                   what="multiple_choice_accuracy(interleaved groups)")
+        if not close(got, want, 1e-9):
+            runs = _reference_mc(p, labels, _runs(groups))
+            hint = (" That is the score of each *run* of equal consecutive ids: the rows of a group are spread "
+                    "over the array, so select them with a mask (groups == g), not by position."
+                    if close(got, runs, 1e-9) else "")
+            raise AssertionError(f"multiple_choice_accuracy on {len(np.unique(groups))} groups of 1 to 5 candidates, "
+                                 f"their rows interleaved (group ids {groups[:8].tolist()}...), gave {got!r}; "
+                                 f"expected {want!r}.{hint}")
+    passed("multiple_choice_accuracy", len(cases) + 4)
+
+
+def _reference_mc(p_true, labels, groups) -> float:
+    hits = [labels[groups == g][np.argmax(p_true[groups == g])] == 1 for g in np.unique(groups)]
+    return float(np.mean(hits))
+
+
+def _runs(groups) -> np.ndarray:
+    """A new id for every run of equal consecutive ids: what code that assumes contiguous groups sees."""
+    return np.cumsum(np.r_[True, groups[1:] != groups[:-1]])
+
+
+def _interleaved_groups(seed: int):
+    """40 groups of 1 to 5 rows, exactly one solution each, ids not 0..n-1, rows shuffled; no ties."""
+    rng = np.random.default_rng(seed)
+    ids = rng.choice(1000, 40, replace=False)
+    sizes = rng.integers(1, 6, 40)
+    groups = np.repeat(ids, sizes)
+    labels = np.concatenate([np.eye(k, dtype=int)[rng.integers(0, k)] for k in sizes])
+    p = rng.permutation(len(groups)) / len(groups) + 0.5 / len(groups)  # distinct values in (0, 1)
+    order = rng.permutation(len(groups))
+    return p[order], labels[order], groups[order]
 
 
 # ------------------------------------------------------------------------------------------ exercise 5

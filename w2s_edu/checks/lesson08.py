@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import math
+import random
 from typing import Callable
 
 import torch
@@ -14,9 +15,25 @@ from ..models.backbones import quiet_transformers
 from ..scale import memory
 from . import checked_call, passed
 
-_run = checked_call
+__all__ = ["check_training_bytes", "check_pick_config", "check_make_lora_student", "reference_pick_config",
+           "HINTS"]
 
-__all__ = ["check_training_bytes", "check_pick_config", "check_make_lora_student", "reference_pick_config"]
+# One nudge per exercise, shown when the learner's code crashes (the lesson's hint has more).
+HINTS = {
+    "training_bytes": "split the parameters into frozen and trainable ones; a frozen one costs frozen_bytes, a "
+                      "trainable one its fp32 weight, its gradient and AdamW's two moments, plus an autocast copy "
+                      "under mixed precision.",
+    "pick_config": "two nested loops, modes outside and gradient checkpointing inside; for each candidate walk "
+                   "the micro-batch down from the largest power of two that divides batch_size, and return the "
+                   "first that fits.",
+    "make_lora_student": "build the LoraConfig with every setting the exercise names (rank, lora_alpha = 2 * r, "
+                         "the architecture's target modules), wrap the backbone (not the classifier) with "
+                         "get_peft_model, then put TransformerClassifier around it.",
+}
+
+
+def _run(fn: Callable, *args, exercise: str, what: str):
+    return checked_call(fn, *args, exercise=exercise, what=what, hint=HINTS[exercise])
 
 
 # ------------------------------------------------------------------------------------------ exercise 1
@@ -66,13 +83,23 @@ def check_training_bytes(fn: Callable) -> None:
             raise AssertionError(f"{what} returned {got!r}; expected a number of bytes.")
         if got != expected:
             raise AssertionError(f"{what} returned {got:,}, expected {expected:,} ({why})." + _bytes_hint(args, got))
+    rng = random.Random(0)
+    for _ in range(40):  # random sizes: no case where a wrong formula happens to agree
+        n = rng.randrange(1, 10**10)
+        args = (n, rng.choice([0, n, rng.randrange(0, n + 1)]), rng.choice([2, 4]), rng.random() < 0.5)
+        expected = (args[0] - args[1]) * args[2] + args[1] * (16 + 2 * args[3])
+        got = _run(fn, *args, exercise=ex, what=f"training_bytes{args}")
+        if got != expected:
+            raise AssertionError(f"training_bytes{args} returned {got!r}, expected {expected:,} (frozen parameters "
+                                 "at frozen_bytes, trainable ones at 16 bytes, 18 under mixed precision)."
+                                 + (_bytes_hint(args, got) if isinstance(got, (int, float)) else ""))
     n = 7_070_619_136  # Qwen2.5-7B's backbone
     big = _run(fn, n, n, 4, True, exercise=ex, what="training_bytes(<Qwen2.5-7B>, all trainable, bf16)")
     package = memory.estimate_memory("qwen2.5-7b", "finetune", precision="bf16", micro_batch_size=1, seq_len=1)
     if big != 18 * n or package.static != 18 * package.trainable:
         raise AssertionError(f"for Qwen2.5-7B's {n:,} parameters, all trainable under bf16 autocast, you return "
                              f"{big:,}; expected 18 bytes each, {18 * n:,} (w2s_edu.scale.memory agrees).")
-    passed(ex, len(BYTES_CASES) + 1)
+    passed(ex, len(BYTES_CASES) + 41)
 
 
 # ------------------------------------------------------------------------------------------ exercise 2
@@ -192,6 +219,7 @@ def check_make_lora_student(fn: Callable) -> None:
                 raise AssertionError(f"{what} has {adapters:,} adapter weights on {names}; LoRA of rank {r} on the "
                                      f"modules {list(params.lora_targets(backbone.config))} has {expected:,}. Pass "
                                      "target_modules=LORA_TARGETS[model_type] and r=r to LoraConfig.")
+            _check_lora_layers(model, backbone, r, what)
             before = {n: p.detach().clone() for n, p in model.named_parameters() if not p.requires_grad}
             opt = torch.optim.SGD(list(trainable.values()), lr=0.1)
             torch.nn.functional.cross_entropy(model(batch), torch.tensor([0, 1, 0])).backward()
@@ -199,5 +227,39 @@ def check_make_lora_student(fn: Callable) -> None:
             changed = [n for n, p in model.named_parameters() if n in before and not torch.equal(p, before[n])]
             if changed:
                 raise AssertionError(f"{what}: a training step changed frozen weights ({changed[0]}).")
-            n_checks += 5
+            n_checks += 8
     passed(ex, n_checks)
+
+
+def _check_lora_layers(model, backbone, r: int, what: str) -> None:
+    """Every hyperparameter the exercise names, read off the adapter layers peft built: the rank, the scale
+    lora_alpha / r (alpha = 2 * r gives 2), the exact layers (the targets), and fan_in_fan_out."""
+    layers = {name: m for name, m in model.named_modules() if hasattr(m, "lora_A") and hasattr(m, "scaling")
+              and len(getattr(m, "lora_A", ())) > 0}
+    targets = params.lora_targets(backbone.config)
+    wanted = [name for name, m in backbone.named_modules()
+              if any(name == t or name.endswith("." + t) for t in targets) and not list(m.children())]
+    missing = [w for w in wanted if not any(name == w or name.endswith("." + w) for name in layers)]
+    extra = [name for name in layers if not any(name == w or name.endswith("." + w) for w in wanted)]
+    if missing or extra:
+        raise AssertionError(f"{what}: adapters sit on the wrong layers ({len(missing)} of the {len(wanted)} target "
+                             f"layers have none, e.g. {missing[:2]}; {len(extra)} others have one, e.g. {extra[:2]}). "
+                             f"Pass target_modules={targets} (LORA_TARGETS[model_type]).")
+    for name, layer in layers.items():
+        ranks = set(getattr(layer, "r", {}).values())
+        if ranks != {r}:
+            raise AssertionError(f"{what}: the adapter on {name} has rank {sorted(ranks)}, expected r={r}.")
+        for scale in layer.scaling.values():
+            if not math.isclose(float(scale), 2.0, rel_tol=1e-6):
+                alpha = float(scale) * r
+                known = {16.0: " (16 is apply_lora's default)", 8.0: " (8 is peft's default: lora_alpha was not "
+                         "set)", float(r): " (lora_alpha = r)"}.get(round(alpha, 6), "")
+                rs = (" It looks like use_rslora=True, which scales by lora_alpha / sqrt(r): leave it off."
+                      if math.isclose(float(scale), 2.0 * r / math.sqrt(r), rel_tol=1e-6) else "")
+                raise AssertionError(f"{what}: the adapters scale their update by {float(scale):g} = lora_alpha / r, "
+                                     f"so lora_alpha = {alpha:g}{known}; the exercise asks for lora_alpha = 2 * r = "
+                                     f"{2 * r}, a scale of 2. Pass lora_alpha=2 * r to LoraConfig.{rs}")
+        transposed = backbone.config.model_type == "gpt2"
+        if bool(getattr(layer, "fan_in_fan_out", transposed)) != transposed:
+            raise AssertionError(f"{what}: the adapter on {name} has fan_in_fan_out={not transposed}; GPT-2 stores "
+                                 "its linear layers transposed (fan_in_fan_out=True), other models do not.")

@@ -8,14 +8,32 @@ from typing import Callable
 
 import numpy as np
 
-from . import checked_call, close, passed
+from . import checked_call, close, passed, rounded
 
-__all__ = ["check_teacher_strength_summary", "check_lock_targets", "check_trigger_sensitivity", "check_self_train"]
+__all__ = ["check_teacher_strength_summary", "check_lock_targets", "check_trigger_sensitivity", "check_self_train",
+           "HINTS"]
+
+# One nudge per exercise, shown when the learner's code crashes (the lesson's hints have more).
+HINTS = {
+    "teacher_strength_summary": "turn the ceiling into one number per teacher first (broadcast a single one); "
+                                "PGR is nan where the ceiling is not above the teacher; the slope is the "
+                                "least-squares slope of the students' accuracies (y) on the teachers' (x).",
+    "lock_targets": "make the password a boolean array first, then choose per row between the truth (password "
+                    "on) and the weak prediction (password off) in a new array.",
+    "trigger_sensitivity": "make two copies of x, one with the column set to 0 on every row and one with it set "
+                           "to 1, and compare the predictions on the two.",
+    "self_train": "keep a list of models that starts with one trained on first_targets; in each round relabel x "
+                  "with the one-hot argmax of the latest model's predictions and train a fresh model on those.",
+}
+
+
+def _run(fn: Callable, *args, exercise: str, what: str):
+    return checked_call(fn, *args, exercise=exercise, what=what, hint=HINTS[exercise])
 
 
 # ------------------------------------------------------------------------------------------ exercise 1
 def _summary(fn: Callable, weak, w2s, ceiling, what: str) -> dict:
-    out = checked_call(fn, list(weak), list(w2s), ceiling, exercise="teacher_strength_summary", what=what)
+    out = _run(fn, list(weak), list(w2s), ceiling, exercise="teacher_strength_summary", what=what)
     if out is None:
         raise AssertionError(f"{what} returned None: did you forget `return`?")
     if not isinstance(out, dict) or not {"pgr", "gain", "slope"} <= set(out):
@@ -73,7 +91,34 @@ def check_teacher_strength_summary(fn: Callable) -> None:
     if not close(out["slope"], expected_slope, 1e-6):
         raise AssertionError(f"{what}: expected slope {expected_slope:.3f}, got {out['slope']!r}. "
                              "np.polyfit(weak_acc, w2s_acc, 1)[0] is the least-squares slope.")
-    passed("teacher_strength_summary", 7)
+    rng = np.random.default_rng(0)
+    for case in range(12):  # random sweeps: accuracies with many decimals, some ceilings at or below a teacher
+        k = int(rng.integers(2, 7))
+        weak3 = rng.uniform(0.5, 0.8, k)
+        w2s3 = weak3 + rng.uniform(-0.05, 0.15, k)
+        ceil3 = float(rng.uniform(0.7, 0.9)) if case % 2 else weak3 + rng.uniform(-0.05, 0.2, k)
+        if case % 3 == 0:
+            ceil3 = np.array(ceil3 if np.ndim(ceil3) else np.full(k, ceil3))
+            ceil3[0] = weak3[0]  # a gap of exactly zero
+        ceiling_arg = ceil3.tolist() if np.ndim(ceil3) else ceil3
+        what = f"teacher_strength_summary on random sweep {case} ({k} teachers)"
+        out = _summary(fn, weak3.tolist(), w2s3.tolist(), ceiling_arg, what)
+        c = np.broadcast_to(np.asarray(ceil3, dtype=float), (k,))
+        want = {"pgr": [(b - a) / (g - a) if g > a else math.nan for a, b, g in zip(weak3, w2s3, c)],
+                "gain": (w2s3 - weak3).tolist(), "slope": [float(np.polyfit(weak3, w2s3, 1)[0])]}
+        for key, values in want.items():
+            got = np.atleast_1d(np.asarray(out[key], dtype=float)).tolist()
+            for i, (g, e) in enumerate(zip(got, values)):
+                if not close(g, e, 1e-9 * max(1.0, abs(e))):
+                    digits = rounded(g, e)
+                    hint = (f" That is the right value rounded to {digits} decimal(s): return it exactly, round "
+                            "only when you print." if digits is not None else
+                            " PGR is undefined (nan) where the ceiling is not above the teacher, a gap of exactly "
+                            "zero included." if math.isnan(e) else "")
+                    raise AssertionError(f"{what}: {key}[{i}] is {g!r}, expected {e!r} (weak "
+                                         f"{weak3.round(4).tolist()}, w2s {w2s3.round(4).tolist()}, ceiling "
+                                         f"{np.round(ceil3, 4).tolist()}).{hint}")
+    passed("teacher_strength_summary", 19)
 
 
 # ------------------------------------------------------------------------------------------ exercise 2
@@ -86,7 +131,7 @@ def check_lock_targets(fn: Callable) -> None:
     expected = np.array([1, 0, 0, 1, 0, 1, 1, 0])
     what = "lock_targets(y_true, weak_pred, password) on 8 examples"
     args = (y.copy(), weak.copy(), pw.copy())
-    out = checked_call(fn, *args, exercise="lock_targets", what=what)
+    out = _run(fn, *args, exercise="lock_targets", what=what)
     if out is None:
         raise AssertionError(f"{what} returned None: did you forget `return`?")
     if not (np.array_equal(args[0], y) and np.array_equal(args[1], weak) and np.array_equal(args[2], pw)):
@@ -107,7 +152,7 @@ def check_lock_targets(fn: Callable) -> None:
     rng = np.random.default_rng(0)
     y, weak = rng.integers(0, 2, 500), rng.integers(0, 2, 500)
     pw = rng.random(500) < 0.3
-    out = np.asarray(checked_call(fn, y, weak, pw.astype(int), exercise="lock_targets",
+    out = np.asarray(_run(fn, y, weak, pw.astype(int), exercise="lock_targets",
                           what="lock_targets on 500 random examples with a 0/1 (int) password array"))
     if not np.array_equal(out, np.where(pw, y, weak)):
         raise AssertionError("on 500 random examples with `password` given as 0/1 integers the result is wrong: "
@@ -134,7 +179,7 @@ def check_trigger_sensitivity(fn: Callable) -> None:
     expected = float((x[:, 1] > 0.5).mean())
     what = "trigger_sensitivity(predict, x, column=3)"
     given = x.copy()
-    out = checked_call(fn, backdoored, given, 3, exercise="trigger_sensitivity", what=what)
+    out = _run(fn, backdoored, given, 3, exercise="trigger_sensitivity", what=what)
     if out is None:
         raise AssertionError(f"{what} returned None: did you forget `return`?")
     if not np.array_equal(given, x):
@@ -153,7 +198,7 @@ def check_trigger_sensitivity(fn: Callable) -> None:
     if not any(np.all(c[:, 3] == 0) for c in calls) or not any(np.all(c[:, 3] == 1) for c in calls):
         raise AssertionError(f"{what}: predict should be called once with the column all 0 and once all 1.")
     calls.clear()
-    out = checked_call(fn, backdoored, x.copy(), 2, exercise="trigger_sensitivity",
+    out = _run(fn, backdoored, x.copy(), 2, exercise="trigger_sensitivity",
                what="trigger_sensitivity(predict, x, column=2)")
     if not close(out, 0.0, 1e-9):
         raise AssertionError(f"trigger_sensitivity(predict, x, column=2): column 2 does not affect this model, so "
@@ -191,7 +236,7 @@ def check_self_train(fn: Callable) -> None:
         return np.where(hard[:, None] == 1, [[0.3, 0.7]], [[0.8, 0.2]])
 
     what = "self_train(train, predict, x, first_targets, rounds=3)"
-    out = checked_call(fn, train, predict, x, first.copy(), 3, exercise="self_train", what=what)
+    out = _run(fn, train, predict, x, first.copy(), 3, exercise="self_train", what=what)
     if out is None:
         raise AssertionError(f"{what} returned None: did you forget `return`?")
     out = list(out)
@@ -221,7 +266,7 @@ def check_self_train(fn: Callable) -> None:
             raise AssertionError(f"{what}: round {k} should train on one-hot labels of model {k - 1}'s predictions "
                                  f"{hard.tolist()}, got targets {got.round(2).tolist()}.")
     trained.clear()
-    out = list(checked_call(fn, train, predict, x, first.copy(), 0, exercise="self_train",
+    out = list(_run(fn, train, predict, x, first.copy(), 0, exercise="self_train",
                     what="self_train(..., rounds=0)"))
     if len(out) != 1 or len(trained) != 1:
         raise AssertionError("self_train(..., rounds=0) should train and return exactly one model (no relabelling).")
