@@ -13,6 +13,7 @@ from w2s_edu.experiment.metrics import (
     agreement_by_supervisor,
     auroc,
     bootstrap_pgr_ci,
+    paired_difference,
     pgr,
     summarize,
 )
@@ -184,3 +185,52 @@ def test_summarize():
 
 def test_summarize_single_value_has_zero_std():
     assert summarize(torch.tensor([0.55])) == {"mean": pytest.approx(0.55), "std": 0.0, "n": 1}
+
+
+def _paired_world(n_seeds=5, n_test=600, lift=0.04, seed=0):
+    """Weak right on 60%, ceiling on 80%; students a and b share most errors, b fixes ``lift`` more."""
+    rng = np.random.default_rng(seed)
+    u = rng.random((n_seeds, n_test))
+    weak, ceiling = (u < 0.6).astype(int), (u < 0.8).astype(int)
+    a = (u < 0.66).astype(int)
+    b = (u < 0.66 + lift).astype(int)
+    return weak, a, b, ceiling
+
+
+def test_paired_difference_by_hand_and_excludes_zero():
+    weak, a, b, ceiling = _paired_world()
+    d = paired_difference(weak, a, b, ceiling)
+    assert d["acc_diff"] == pytest.approx(b.mean() - a.mean())
+    assert d["pgr_diff"] == pytest.approx((b.mean() - a.mean()) / (ceiling.mean() - weak.mean()))
+    assert d["acc_ci"][0] > 0 and d["acc_ci"][0] < d["acc_diff"] < d["acc_ci"][1]
+    assert d["pgr_ci"][0] < d["pgr_diff"] < d["pgr_ci"][1]
+    assert d["wins"] == 5 and len(d["per_seed"]) == 5
+
+
+def test_paired_difference_is_narrower_than_unpaired():
+    weak, a, b, ceiling = _paired_world(lift=0.0)
+    width = np.subtract(*paired_difference(weak, a, b, ceiling)["acc_ci"][::-1])
+    rng = np.random.default_rng(1)  # the same two methods with independent errors: an unpaired comparison
+    b_indep = (rng.random(b.shape) < b.mean()).astype(int)
+    width_indep = np.subtract(*paired_difference(weak, a, b_indep, ceiling)["acc_ci"][::-1])
+    assert width < width_indep / 2
+
+
+def test_paired_difference_of_a_method_with_itself_is_zero():
+    weak, a, _, ceiling = _paired_world()
+    d = paired_difference(weak, a, a, ceiling)
+    assert d["acc_diff"] == 0 and d["acc_ci"] == (0.0, 0.0) and d["wins"] == 0
+
+
+def test_paired_difference_seed_and_validation():
+    weak, a, b, ceiling = _paired_world(n_seeds=2, n_test=100)
+    assert paired_difference(weak, a, b, ceiling, seed=3) == paired_difference(weak, a, b, ceiling, seed=3)
+    weak6, a6, b6, ceiling6 = _paired_world(n_seeds=3)
+    assert paired_difference(weak6, a6, b6, ceiling6, seed=3)["pgr_ci"] != paired_difference(weak6, a6, b6, ceiling6,
+                                                                                              seed=4)["pgr_ci"]
+    with pytest.raises(ValueError, match="equal shape"):
+        paired_difference(weak, a, b[:, :50], ceiling)
+    with pytest.raises(ValueError, match="0/1"):
+        paired_difference(weak, a, b * 2, ceiling)
+    d = paired_difference(weak, a, b, weak)  # no gap: PGR undefined, accuracy difference still defined
+    assert math.isnan(d["pgr_diff"]) and math.isnan(d["pgr_ci"][0]) and not math.isnan(d["acc_diff"])
