@@ -46,7 +46,9 @@
 import sys
 
 if "google.colab" in sys.modules:
-    get_ipython().run_line_magic("pip", 'install -q "w2s-edu @ git+https://github.com/w2s-edu/w2s-edu"')  # noqa: F821
+    from IPython import get_ipython
+
+    get_ipython().run_line_magic("pip", 'install -q "w2s-edu @ git+https://github.com/w2s-edu/w2s-edu"')
 
 # %% tags=["parameters"]
 import os

@@ -46,7 +46,9 @@
 import sys
 
 if "google.colab" in sys.modules:
-    get_ipython().run_line_magic("pip", 'install -q "w2s-edu @ git+https://github.com/w2s-edu/w2s-edu"')  # noqa: F821
+    from IPython import get_ipython
+
+    get_ipython().run_line_magic("pip", 'install -q "w2s-edu @ git+https://github.com/w2s-edu/w2s-edu"')
 
 # %% tags=["parameters"]
 import os
@@ -54,11 +56,11 @@ import os
 SMOKE = os.environ.get("W2S_SMOKE") == "1"  # tiny sizes, so CI can run the whole notebook in seconds
 
 # %%
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-from w2s_edu.toys import synthetic  # noqa: E402
-from w2s_edu.experiment.metrics import accuracy  # noqa: E402
+from w2s_edu.toys import synthetic
+from w2s_edu.experiment.metrics import accuracy
 
 N = 300 if SMOKE else 2000  # examples in each of the three splits
 SEEDS = (0, 1) if SMOKE else (0, 1, 2, 3, 4)  # independent repetitions of the whole experiment
@@ -140,7 +142,7 @@ def make_splits(labels, n_train_weak, n_train_strong, n_test, seed=0):
 
 
 # %%
-from w2s_edu.checks.lesson02 import check_make_splits  # noqa: E402
+from w2s_edu.checks.lesson02 import check_make_splits
 
 check_make_splits(make_splits)
 
@@ -164,7 +166,7 @@ check_make_splits(make_splits)
 # representation of the world, and the weak supervisor only has to *point* it at the task.
 
 # %%
-from w2s_edu.toys.synthetic import make_splits as make_splits_ref  # noqa: E402
+from w2s_edu.toys.synthetic import make_splits as make_splits_ref
 
 data = synthetic.make_task(4 * N, weak_noise=0.25, seed=0)
 parts = make_splits_ref(data["y"], N, N, N, seed=0)
@@ -197,7 +199,7 @@ for name, idx in parts.items():
 # </details>
 
 # %%
-from sklearn.linear_model import LogisticRegression  # noqa: E402
+from sklearn.linear_model import LogisticRegression
 
 
 def weak_soft_labels(x_train, y_train, x_label):
@@ -209,7 +211,7 @@ def weak_soft_labels(x_train, y_train, x_label):
 
 
 # %%
-from w2s_edu.checks.lesson02 import check_weak_soft_labels  # noqa: E402
+from w2s_edu.checks.lesson02 import check_weak_soft_labels
 
 check_weak_soft_labels(weak_soft_labels)
 
@@ -220,7 +222,7 @@ check_weak_soft_labels(weak_soft_labels)
 # $z_0 + z_1 + z_2 z_3 = 0$.
 
 # %%
-from w2s_edu.toys.synthetic import weak_soft_labels as weak_soft_labels_ref  # noqa: E402
+from w2s_edu.toys.synthetic import weak_soft_labels as weak_soft_labels_ref
 
 weak_probs = weak_soft_labels_ref(xw[tw], y[tw], xw[ts])  # soft labels for the student, shape (N, 2)
 weak_wrong = weak_probs.argmax(axis=1) != y[ts]
@@ -297,12 +299,12 @@ def pgr(weak_acc, w2s_acc, ceiling_acc):
 
 
 # %%
-from w2s_edu.checks.lesson02 import check_pgr  # noqa: E402
+from w2s_edu.checks.lesson02 import check_pgr
 
 check_pgr(pgr)
 
 # %%
-from w2s_edu.experiment.metrics import pgr as pgr_ref  # noqa: E402
+from w2s_edu.experiment.metrics import pgr as pgr_ref
 
 print(f"PGR of the student trained on the weak model's labels: {pgr_ref(weak_acc, student_acc, ceiling_acc):.2f}")
 
@@ -360,7 +362,7 @@ def flip_labels(labels, rate, seed=0):
 
 
 # %%
-from w2s_edu.checks.lesson02 import check_flip_labels  # noqa: E402
+from w2s_edu.checks.lesson02 import check_flip_labels
 
 check_flip_labels(flip_labels)
 
@@ -369,7 +371,7 @@ check_flip_labels(flip_labels)
 # randomly flipped ground truth with the supervisor's error rate:
 
 # %%
-from w2s_edu.toys.synthetic import flip_labels as flip_labels_ref  # noqa: E402
+from w2s_edu.toys.synthetic import flip_labels as flip_labels_ref
 
 noisy = flip_labels_ref(y[ts], weak_wrong.mean(), seed=3)
 print(f"random-noise labels are wrong on {(noisy != y[ts]).mean():.1%} of train_strong "
@@ -499,7 +501,7 @@ def agreement_by_supervisor(student_pred, supervisor_pred, labels):
 
 
 # %%
-from w2s_edu.checks.lesson02 import check_agreement_by_supervisor  # noqa: E402
+from w2s_edu.checks.lesson02 import check_agreement_by_supervisor
 
 check_agreement_by_supervisor(agreement_by_supervisor)
 
@@ -597,7 +599,7 @@ for epochs in (10, 100):
 # (The controls need `ipywidgets`: `pip install "w2s-edu[lab]"`. Colab has it.)
 
 # %%
-from w2s_edu.toys.synthetic import plot_noise_experiment, weak_supervision_widget  # noqa: E402
+from w2s_edu.toys.synthetic import plot_noise_experiment, weak_supervision_widget
 
 try:
     widget = weak_supervision_widget(n=N)

@@ -43,7 +43,9 @@
 import sys
 
 if "google.colab" in sys.modules:
-    get_ipython().run_line_magic("pip", 'install -q "w2s-edu @ git+https://github.com/w2s-edu/w2s-edu"')  # noqa: F821
+    from IPython import get_ipython
+
+    get_ipython().run_line_magic("pip", 'install -q "w2s-edu @ git+https://github.com/w2s-edu/w2s-edu"')
 
 # %% tags=["parameters"]
 import os
@@ -55,15 +57,15 @@ SMOKE = os.environ.get("W2S_SMOKE") == "1"  # tiny sizes, so CI can run the whol
 LADDER = "offline"
 
 # %%
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-from torch import nn  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from torch import nn
 
-from w2s_edu import W2SConfig, plot_result, run_w2s  # noqa: E402
-from w2s_edu.checks import lesson03 as checks  # noqa: E402
-from w2s_edu.toys.handmade import LADDERS, HandmadeConfig, pooling_kind, run_by_hand  # noqa: E402
-from w2s_edu.experiment.metrics import agreement_by_supervisor  # noqa: E402
+from w2s_edu import W2SConfig, plot_result, run_w2s
+from w2s_edu.checks import lesson03 as checks
+from w2s_edu.toys.handmade import LADDERS, HandmadeConfig, pooling_kind, run_by_hand
+from w2s_edu.experiment.metrics import agreement_by_supervisor
 
 torch.set_num_threads(min(2, torch.get_num_threads()))
 WEAK, STRONG = LADDERS[LADDER]
@@ -299,7 +301,7 @@ checks.check_weak_labels(weak_labels)
 # </details>
 
 # %%
-from w2s_edu.experiment.metrics import pgr  # noqa: E402
+from w2s_edu.experiment.metrics import pgr
 
 
 def w2s_summary(labels, weak_probs, student_probs, ceiling_probs):
@@ -408,7 +410,7 @@ fig.tight_layout()
 # already ran comes back instantly.
 
 # %%
-from w2s_edu import experiment_panel  # noqa: E402
+from w2s_edu import experiment_panel
 
 panel = experiment_panel(preset="smoke" if SMOKE else "quick", weak=WEAK, strong=STRONG)
 panel

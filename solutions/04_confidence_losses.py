@@ -47,7 +47,9 @@
 import sys
 
 if "google.colab" in sys.modules:
-    get_ipython().run_line_magic("pip", 'install -q "w2s-edu @ git+https://github.com/w2s-edu/w2s-edu"')  # noqa: F821
+    from IPython import get_ipython
+
+    get_ipython().run_line_magic("pip", 'install -q "w2s-edu @ git+https://github.com/w2s-edu/w2s-edu"')
 
 # %% tags=["parameters"]
 import os
@@ -55,14 +57,14 @@ import os
 SMOKE = os.environ.get("W2S_SMOKE") == "1"  # tiny sizes, so CI can run the whole notebook in seconds
 
 # %%
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+import torch.nn.functional as F
 
-from w2s_edu import W2SConfig, plot_result, run_w2s  # noqa: E402
-from w2s_edu.checks import lesson04 as checks  # noqa: E402
-from w2s_edu.experiment.metrics import summarize  # noqa: E402
+from w2s_edu import W2SConfig, plot_result, run_w2s
+from w2s_edu.checks import lesson04 as checks
+from w2s_edu.experiment.metrics import summarize
 
 # Full mode: 1,000 examples per split, 3 seeds, the top 6 layers of MiniLM-L6 finetuned for 2 epochs.
 BASE = W2SConfig.from_preset("smoke" if SMOKE else "quick", seeds=[0] if SMOKE else [0, 1, 2], show_progress=True)
@@ -347,7 +349,7 @@ for coef in COEFS:
 # table. Settings you already ran above come back from the cache.
 
 # %%
-from w2s_edu import experiment_panel  # noqa: E402
+from w2s_edu import experiment_panel
 
 experiment_panel(preset="smoke" if SMOKE else "quick", weak="minilm-l1", losses=["xent", "logconf"])
 

@@ -41,7 +41,9 @@
 import sys
 
 if "google.colab" in sys.modules:
-    get_ipython().run_line_magic("pip", 'install -q "w2s-edu @ git+https://github.com/w2s-edu/w2s-edu"')  # noqa: F821
+    from IPython import get_ipython
+
+    get_ipython().run_line_magic("pip", 'install -q "w2s-edu @ git+https://github.com/w2s-edu/w2s-edu"')
 
 # %% tags=["parameters"]
 import os
@@ -49,17 +51,17 @@ import os
 SMOKE = os.environ.get("W2S_SMOKE") == "1"  # tiny sizes, so CI can run the whole notebook in seconds
 
 # %%
-import math  # noqa: E402
+import math
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-from w2s_edu import W2SConfig, run_sweep, run_w2s  # noqa: E402
-from w2s_edu.checks import lesson05 as checks  # noqa: E402
-from w2s_edu.experiment.metrics import summarize  # noqa: E402
+from w2s_edu import W2SConfig, run_sweep, run_w2s
+from w2s_edu.checks import lesson05 as checks
+from w2s_edu.experiment.metrics import summarize
 from w2s_edu.models.backbones import load_backbone
 from w2s_edu.models.registry import resolve_model
-from w2s_edu.report.plots import plot_accuracy_vs_size, plot_pgr_heatmap  # noqa: E402
+from w2s_edu.report.plots import plot_accuracy_vs_size, plot_pgr_heatmap
 
 BASE = W2SConfig.from_preset("smoke" if SMOKE else "quick", seeds=[0] if SMOKE else [0, 1], show_progress=True)
 WEAK_MODELS = ["minilm-l1", "minilm-l2", "minilm-l3"]
@@ -210,7 +212,7 @@ for (weak, strong), r in results.items():
 # </details>
 
 # %%
-import itertools  # noqa: E402
+import itertools
 
 
 def pgr_sensitivity(weak, w2s, ceiling, eps):
@@ -371,7 +373,7 @@ for v in ("ground_truth", "weak"):
 # how much does the PGR move?
 
 # %%
-from w2s_edu import experiment_panel  # noqa: E402
+from w2s_edu import experiment_panel
 
 experiment_panel(preset="smoke" if SMOKE else "quick", weak="minilm-l3", strong=STRONG_MODELS[-1])
 

@@ -55,7 +55,9 @@
 import sys
 
 if "google.colab" in sys.modules:
-    get_ipython().run_line_magic("pip", 'install -q "w2s-edu @ git+https://github.com/w2s-edu/w2s-edu"')  # noqa: F821
+    from IPython import get_ipython
+
+    get_ipython().run_line_magic("pip", 'install -q "w2s-edu @ git+https://github.com/w2s-edu/w2s-edu"')
 
 # %% tags=["parameters"]
 import os
@@ -63,11 +65,11 @@ import os
 SMOKE = os.environ.get("W2S_SMOKE") == "1"  # tiny sizes, so CI can run the whole notebook in seconds
 
 # %%
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-from w2s_edu.checks import lesson06 as checks  # noqa: E402
-from w2s_edu.toys import theory  # noqa: E402
+from w2s_edu.checks import lesson06 as checks
+from w2s_edu.toys import theory
 
 N = 400 if SMOKE else 2000  # examples in each part of the toy worlds
 SEEDS = (0,) if SMOKE else (0, 1, 2)  # repetitions of the toy experiments
@@ -639,8 +641,8 @@ for k in KS:
 # below it? (Look at the identities your checker tested before you answer.)
 
 # %%
-from w2s_edu.config import W2SConfig  # noqa: E402
-from w2s_edu.experiment.pipeline import run_w2s  # noqa: E402
+from w2s_edu.config import W2SConfig
+from w2s_edu.experiment.pipeline import run_w2s
 
 WEAK_MODELS = ["minilm-l1", "minilm-l2"] if SMOKE else ["minilm-l1", "minilm-l2", "minilm-l3"]
 STRONG = "minilm-l3" if SMOKE else "minilm-l6"

@@ -47,7 +47,9 @@
 import sys
 
 if "google.colab" in sys.modules:
-    get_ipython().run_line_magic("pip", 'install -q "w2s-edu @ git+https://github.com/w2s-edu/w2s-edu"')  # noqa: F821
+    from IPython import get_ipython
+
+    get_ipython().run_line_magic("pip", 'install -q "w2s-edu @ git+https://github.com/w2s-edu/w2s-edu"')
 
 # %% tags=["parameters"]
 import os
@@ -55,14 +57,14 @@ import os
 SMOKE = os.environ.get("W2S_SMOKE") == "1"  # tiny sizes, so CI can run the whole notebook in seconds
 
 # %%
-import random  # noqa: E402
+import random
 
-import chess  # noqa: E402
-import chess.svg  # noqa: E402
-import numpy as np  # noqa: E402
-from IPython.display import SVG, display  # noqa: E402
+import chess
+import chess.svg
+import numpy as np
+from IPython.display import SVG, display
 
-from w2s_edu.chess.engine import find_stockfish  # noqa: E402
+from w2s_edu.chess.engine import find_stockfish
 
 SEEDS = [0] if SMOKE else [0, 1, 2]
 print("Stockfish:", find_stockfish() or "not installed (fine: this lesson does not need it)")
@@ -116,7 +118,7 @@ def candidate_text(fen, uci):
 
 
 # %%
-from w2s_edu.checks.lesson07 import check_candidate_text  # noqa: E402
+from w2s_edu.checks.lesson07 import check_candidate_text
 
 check_candidate_text(candidate_text)
 
@@ -162,7 +164,7 @@ def is_mate_in_one(fen, uci):
 
 
 # %%
-from w2s_edu.checks.lesson07 import check_is_mate_in_one  # noqa: E402
+from w2s_edu.checks.lesson07 import check_is_mate_in_one
 
 check_is_mate_in_one(is_mate_in_one)
 
@@ -172,7 +174,7 @@ check_is_mate_in_one(is_mate_in_one)
 # so it looks at many of them:
 
 # %%
-from w2s_edu.tasks.chess.puzzles import capture_or_mate_rule, mate_puzzles  # noqa: E402
+from w2s_edu.tasks.chess.puzzles import capture_or_mate_rule, mate_puzzles
 
 mates = mate_puzzles(seed=0, n_positions=300 if SMOKE else 3000, mate_in_two=not SMOKE)
 print(f"{len(mates)} forced mates found;", sum("mateIn2" in p.themes for p in mates), "of them mate in 2")
@@ -197,7 +199,7 @@ if mates:
 # (`w2s_edu.tasks.chess.lichess.read_lichess_csv` reads a real Lichess download the same way).
 
 # %%
-from w2s_edu.tasks.chess.task import shipped_puzzles  # noqa: E402
+from w2s_edu.tasks.chess.task import shipped_puzzles
 
 puzzles = shipped_puzzles()
 rule_solves = np.mean([capture_or_mate_rule(p.board) == chess.Move.from_uci(p.best) for p in puzzles])
@@ -246,7 +248,7 @@ def balanced_candidates(puzzles, seed):
 
 
 # %%
-from w2s_edu.checks.lesson07 import check_balanced_candidates  # noqa: E402
+from w2s_edu.checks.lesson07 import check_balanced_candidates
 
 check_balanced_candidates(balanced_candidates)
 
@@ -255,7 +257,7 @@ check_balanced_candidates(balanced_candidates)
 # `datasets.Dataset`; it is what `get_task("chess-puzzles")` returns.
 
 # %%
-from w2s_edu import get_task  # noqa: E402
+from w2s_edu import get_task
 
 ds = get_task("chess-puzzles")
 print(ds)
@@ -297,7 +299,7 @@ def multiple_choice_accuracy(p_true, labels, groups):
 
 
 # %%
-from w2s_edu.checks.lesson07 import check_multiple_choice_accuracy  # noqa: E402
+from w2s_edu.checks.lesson07 import check_multiple_choice_accuracy
 
 check_multiple_choice_accuracy(multiple_choice_accuracy)
 
@@ -384,7 +386,7 @@ def bootstrap_chain(chain, chunks, weak_preds, fit):
 
 
 # %%
-from w2s_edu.checks.lesson07 import check_bootstrap_chain  # noqa: E402
+from w2s_edu.checks.lesson07 import check_bootstrap_chain
 
 check_bootstrap_chain(bootstrap_chain)
 
@@ -393,10 +395,10 @@ check_bootstrap_chain(bootstrap_chain)
 # (`train_and_predict`), together with the weak model, the ceiling and the direct student.
 
 # %%
-from w2s_edu import format_bootstrap, run_bootstrap  # noqa: E402
-from w2s_edu.chess.evaluate import chess_config  # noqa: E402
-from w2s_edu.tasks.chess.task import multiple_choice_accuracy as package_mc  # noqa: E402
-from w2s_edu.tasks.splits import split_by_group  # noqa: E402
+from w2s_edu import format_bootstrap, run_bootstrap
+from w2s_edu.chess.evaluate import chess_config
+from w2s_edu.tasks.chess.task import multiple_choice_accuracy as package_mc
+from w2s_edu.tasks.splits import split_by_group
 
 sizes = dict(n_train_weak=60, n_train_strong=60, n_test=60, epochs=1.0, probe_epochs=5.0) if SMOKE else {}
 cfg = chess_config(seeds=SEEDS, **sizes)

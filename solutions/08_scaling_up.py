@@ -49,7 +49,9 @@
 import sys
 
 if "google.colab" in sys.modules:
-    get_ipython().run_line_magic("pip", 'install -q "w2s-edu[gpu] @ git+https://github.com/w2s-edu/w2s-edu"')  # noqa: F821
+    from IPython import get_ipython
+
+    get_ipython().run_line_magic("pip", 'install -q "w2s-edu[gpu] @ git+https://github.com/w2s-edu/w2s-edu"')
 
 # %% tags=["parameters"]
 import os
@@ -57,16 +59,16 @@ import os
 SMOKE = os.environ.get("W2S_SMOKE") == "1"  # tiny sizes, so CI can run the whole notebook in seconds
 
 # %%
-import time  # noqa: E402
+import time
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
 
-from w2s_edu import models  # noqa: E402
+from w2s_edu import models
 from w2s_edu.models import params
-from w2s_edu.scale import memory  # noqa: E402
-from w2s_edu import W2SConfig, run_w2s  # noqa: E402
+from w2s_edu.scale import memory
+from w2s_edu import W2SConfig, run_w2s
 
 GPU = torch.cuda.is_available()
 PRESET = "smoke" if SMOKE else "quick"  # the CPU runs: seconds in SMOKE mode, a few minutes each otherwise
@@ -124,7 +126,7 @@ print("as W2SConfig fields:", rung.config_overrides("lora"))
 # hub, so it skips itself here; on a GPU it takes a while (two finetunes of a 0.5B model per seed).
 
 # %%
-from w2s_edu.cli.doctor import hub_reachable  # noqa: E402
+from w2s_edu.cli.doctor import hub_reachable
 
 if GPU and hub_reachable():
     sciq = W2SConfig(task="paper:sciq", weak="gpt2", strong="qwen2.5-0.5b", seeds=[0], train_layers=None,
@@ -187,7 +189,7 @@ def training_bytes(n_params, n_trainable, frozen_bytes=4, mixed_precision=False)
 
 
 # %%
-from w2s_edu.checks.lesson08 import check_training_bytes  # noqa: E402
+from w2s_edu.checks.lesson08 import check_training_bytes
 
 check_training_bytes(training_bytes)
 
@@ -300,7 +302,7 @@ def pick_config(model, gpu_gb, seq_len=512, batch_size=32):
 
 
 # %%
-from w2s_edu.checks.lesson08 import check_pick_config  # noqa: E402
+from w2s_edu.checks.lesson08 import check_pick_config
 
 check_pick_config(pick_config)
 
@@ -308,7 +310,7 @@ check_pick_config(pick_config)
 # Here is what the rule says for every ladder, on four common GPU sizes:
 
 # %%
-from w2s_edu.checks.lesson08 import reference_pick_config  # noqa: E402
+from w2s_edu.checks.lesson08 import reference_pick_config
 
 names = ["gpt2", "gpt2-xl", "pythia-1b", "pythia-2.8b", "pythia-6.9b", "pythia-12b", "qwen2.5-0.5b",
          "qwen2.5-1.5b", "qwen2.5-3b", "qwen2.5-7b", "qwen2.5-14b", "qwen2.5-32b"]
@@ -369,7 +371,8 @@ for arch, targets in LORA_TARGETS.items():
 #
 # The order matters. `get_peft_model` freezes *everything* it wraps: wrap the whole classifier and
 # the new head freezes too (a random head that cannot learn). Wrap the backbone, then build the
-# classifier around it. `w2s_edu.models.backbones.apply_lora` is the package's version, if you want to compare.
+# classifier around it. `w2s_edu.models.backbones.apply_lora` is the package's version, if you want to compare
+# (it defaults to `lora_alpha=16`, so call it with `alpha=2 * r` to match this exercise).
 #
 # </details>
 
@@ -387,7 +390,7 @@ def make_lora_student(backbone, r):
 
 
 # %%
-from w2s_edu.checks.lesson08 import check_make_lora_student  # noqa: E402
+from w2s_edu.checks.lesson08 import check_make_lora_student
 
 check_make_lora_student(make_lora_student)
 
@@ -395,7 +398,7 @@ check_make_lora_student(make_lora_student)
 # On MiniLM-L6, the student of the earlier lessons:
 
 # %%
-from w2s_edu.models.backbones import fresh_backbone  # noqa: E402
+from w2s_edu.models.backbones import fresh_backbone
 
 student = make_lora_student(fresh_backbone("minilm-l6")[0], r=8)
 n_train, n_total = trainable_parameters(student)
@@ -438,10 +441,10 @@ for name, extra in (("finetune (top 6 blocks)", {}), ("LoRA r=8", {"lora_r": 8, 
 # probabilities barely change:
 
 # %%
-from w2s_edu.models.features import frozen_inputs  # noqa: E402
+from w2s_edu.models.features import frozen_inputs
 from w2s_edu.models.registry import resolve_model
-from w2s_edu.tasks.registry import get_task  # noqa: E402
-from w2s_edu.train.loop import predict_proba  # noqa: E402
+from w2s_edu.tasks.registry import get_task
+from w2s_edu.train.loop import predict_proba
 
 texts = list(get_task("categories")["text"][: 64 if SMOKE else 512])
 clf = TransformerClassifier(fresh_backbone("minilm-l6")[0]).eval()
@@ -467,11 +470,11 @@ print(", ".join(f"{p}: {t:.2f} s" for p, (t, _) in timings.items()), f"for {len(
 # (no download) when there is a GPU:
 
 # %%
-from pathlib import Path  # noqa: E402
+from pathlib import Path
 
 BENCHMARK = Path("../benchmarks/gpu_benchmark.py" if Path("../benchmarks").is_dir() else "benchmarks/gpu_benchmark.py")
 if GPU and BENCHMARK.exists():
-    import subprocess  # noqa: E402
+    import subprocess
 
     subprocess.run([sys.executable, str(BENCHMARK), "--model", "qwen2.5-0.5b", "--steps", "5",
                     "--json", "gpu_benchmark.json"], check=False)
@@ -506,7 +509,7 @@ else:
 # process draws masks for its own share. Here is the FSDP config file:
 
 # %%
-from w2s_edu.train.distributed import fsdp_config  # noqa: E402
+from w2s_edu.train.distributed import fsdp_config
 
 print(fsdp_config(num_processes=8))
 
@@ -534,8 +537,8 @@ print(fsdp_config(num_processes=8))
 # point):
 
 # %%
-from w2s_edu import run_sweep  # noqa: E402
-from w2s_edu.report.plots import plot_accuracy_vs_size, plot_pgr_heatmap  # noqa: E402
+from w2s_edu import run_sweep
+from w2s_edu.report.plots import plot_accuracy_vs_size, plot_pgr_heatmap
 
 weak_models, strong_models = ["minilm-l1", "minilm-l2"], ["minilm-l3", "minilm-l4", "minilm-l6"]
 sweep = run_sweep(W2SConfig.from_preset(PRESET, mode="probe", show_progress=False), weak_models, strong_models)

@@ -49,7 +49,9 @@
 import sys
 
 if "google.colab" in sys.modules:
-    get_ipython().run_line_magic("pip", 'install -q "w2s-edu @ git+https://github.com/w2s-edu/w2s-edu"')  # noqa: F821
+    from IPython import get_ipython
+
+    get_ipython().run_line_magic("pip", 'install -q "w2s-edu @ git+https://github.com/w2s-edu/w2s-edu"')
 
 # %% tags=["parameters"]
 import os
@@ -57,15 +59,15 @@ import os
 SMOKE = os.environ.get("W2S_SMOKE") == "1"  # tiny sizes, so CI can run the whole notebook in seconds
 
 # %%
-import math  # noqa: E402
+import math
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-from w2s_edu.toys import hidden_behaviour as hb  # noqa: E402
-from w2s_edu.toys import open_problems as op  # noqa: E402
-from w2s_edu.toys import synthetic  # noqa: E402
-from w2s_edu.experiment.metrics import accuracy  # noqa: E402
+from w2s_edu.toys import hidden_behaviour as hb
+from w2s_edu.toys import open_problems as op
+from w2s_edu.toys import synthetic
+from w2s_edu.experiment.metrics import accuracy
 
 TEACHERS = ("minilm-l1", "minilm-l2") if SMOKE else op.TEACHERS  # the weak supervisors of section 1
 N = 300 if SMOKE else 2000  # examples per split in the synthetic worlds of sections 2 and 3
@@ -139,7 +141,7 @@ def teacher_strength_summary(weak_acc, w2s_acc, ceiling_acc):
 
 
 # %%
-from w2s_edu.checks.lesson09 import check_teacher_strength_summary  # noqa: E402
+from w2s_edu.checks.lesson09 import check_teacher_strength_summary
 
 check_teacher_strength_summary(teacher_strength_summary)
 
@@ -235,7 +237,7 @@ def lock_targets(y_true, weak_pred, password):
 
 
 # %%
-from w2s_edu.checks.lesson09 import check_lock_targets  # noqa: E402
+from w2s_edu.checks.lesson09 import check_lock_targets
 
 check_lock_targets(lock_targets)
 
@@ -350,7 +352,7 @@ def trigger_sensitivity(predict, x, column):
 
 
 # %%
-from w2s_edu.checks.lesson09 import check_trigger_sensitivity  # noqa: E402
+from w2s_edu.checks.lesson09 import check_trigger_sensitivity
 
 check_trigger_sensitivity(trigger_sensitivity)
 
@@ -424,7 +426,7 @@ def self_train(train, predict, x, first_targets, rounds):
 
 
 # %%
-from w2s_edu.checks.lesson09 import check_self_train  # noqa: E402
+from w2s_edu.checks.lesson09 import check_self_train
 
 check_self_train(self_train)
 
@@ -511,7 +513,7 @@ print(f"weak {np.mean([r['weak_acc'] for r in runs]):.3f}, ceiling {np.mean([r['
 # with `SMOKE = False`):
 
 # %%
-from w2s_edu import W2SConfig, run_w2s  # noqa: E402
+from w2s_edu import W2SConfig, run_w2s
 
 QUESTION = "Does a 1-layer teacher still help a 4-layer student on the categories task?"
 PREDICTION = "PGR above 0, with an interval that excludes 0"

@@ -285,3 +285,10 @@ def test_build_reports_marker_errors_without_writing(toy_repo, capsys):
     assert bl.main(["--root", str(toy_repo)]) == 2
     assert "never closed" in capsys.readouterr().err
     assert not (toy_repo / "lessons").exists()
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.name)
+def test_learner_cells_carry_no_noqa(path):
+    """Lint exceptions for notebook sources live in pyproject.toml (per-file-ignores), not in cells a learner reads."""
+    lines = [i for i, line in enumerate(path.read_text().splitlines(), 1) if "# noqa" in line]
+    assert not lines, f"{path.name}: '# noqa' on lines {lines}; configure ruff for solutions/*.py instead"
