@@ -24,6 +24,8 @@ import tempfile
 os.environ.setdefault("W2S_SMOKE", "1")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# the checkers record nothing during tests (tests/test_progress.py sets its own file)
+os.environ["W2S_EDU_PROGRESS"] = "off"
 
 collect_ignore_glob = ["lessons/*"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from typing import Callable
 
-from . import call, checked_call, close, crash_message, passed, rounded
+from . import call, checked_call, close, crash_message, passed, rounded, record_checks
 
 __all__ = ["check_pgr", "HINTS"]
 
@@ -120,3 +120,6 @@ def check_pgr(fn: Callable) -> None:
             raise AssertionError(f"pgr{args} returned {got!r}, expected nan ({why}). When ceiling_acc <= weak_acc "
                                  "there is no gap to recover: return float('nan') instead of a number.")
     passed("pgr", len(PGR_CASES) + N_RANDOM + len(UNDEFINED_CASES))
+
+
+record_checks(globals())  # every check_* above records its result for `w2s-edu progress`

@@ -9,7 +9,7 @@ from typing import Callable
 import numpy as np
 import torch
 
-from . import checked_call, passed
+from . import checked_call, passed, record_checks
 
 __all__ = ["check_bradley_terry_loss", "check_judge_preference_prob", "check_reward_model_step",
            "check_best_of_n", "check_overoptimisation_curve", "HINTS"]
@@ -385,3 +385,6 @@ def check_overoptimisation_curve(fn: Callable) -> None:
     if not np.allclose(t3, p3, atol=1e-4):
         raise AssertionError("with reward_fn = true_quality the two curves should be identical.")
     passed(ex, 5)
+
+
+record_checks(globals())  # every check_* above records its result for `w2s-edu progress`

@@ -9,7 +9,7 @@ from typing import Callable
 
 import numpy as np
 
-from . import checked_call, close, passed, rounded
+from . import checked_call, close, passed, rounded, record_checks
 
 __all__ = ["check_sweep", "check_bootstrap_pgr_ci", "check_pgr_sensitivity", "check_early_stop", "HINTS"]
 
@@ -308,3 +308,6 @@ def check_early_stop(fn: Callable) -> None:
             raise AssertionError(f"early_stop(steps={steps}, accs={accs}, patience={patience}) returned {out}, "
                                  f"expected {want}.{hint}")
     passed("early_stop", len(cases))
+
+
+record_checks(globals())  # every check_* above records its result for `w2s-edu progress`

@@ -13,7 +13,7 @@ import torch
 from ..models import params
 from ..models.backbones import quiet_transformers
 from ..scale import memory
-from . import checked_call, passed
+from . import checked_call, passed, record_checks
 
 __all__ = ["check_training_bytes", "check_pick_config", "check_make_lora_student", "reference_pick_config",
            "HINTS"]
@@ -263,3 +263,6 @@ def _check_lora_layers(model, backbone, r: int, what: str) -> None:
         if bool(getattr(layer, "fan_in_fan_out", transposed)) != transposed:
             raise AssertionError(f"{what}: the adapter on {name} has fan_in_fan_out={not transposed}; GPT-2 stores "
                                  "its linear layers transposed (fan_in_fan_out=True), other models do not.")
+
+
+record_checks(globals())  # every check_* above records its result for `w2s-edu progress`

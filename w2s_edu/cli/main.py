@@ -1,4 +1,4 @@
-"""The ``w2s-edu`` command: run, sweep, tasks, models, losses, cache, doctor, render, chess-pretrain.
+"""The ``w2s-edu`` command: run, sweep, tasks, models, losses, cache, doctor, progress, render, chess-pretrain.
 
     w2s-edu run                      # the embedded offline default (a few minutes on 2 CPU cores)
     w2s-edu run --quick              # a first look in well under a minute
@@ -6,6 +6,7 @@
     w2s-edu run --set lr=1e-4 --set epochs=3   # any W2SConfig field
     w2s-edu sweep --weak minilm-l1,minilm-l2 --strong minilm-l4,minilm-l6
     w2s-edu cache                    # where the cache is, its size; --clear all|KIND, --clear-model NAME
+    w2s-edu progress                 # which exercises pass, per lesson; --lesson NN, --json, --file, --reset
 """
 
 from __future__ import annotations
@@ -125,6 +126,12 @@ def build_parser() -> argparse.ArgumentParser:
                                              "--clear all|features|runs|damaged, --clear-model NAME")
     cache_cli.add_arguments(cache_cmd)
     cache_cmd.set_defaults(func=cache_cli.run_from_args)
+    from . import progress as progress_cli
+
+    progress_cmd = sub.add_parser("progress", help="which exercises pass, per lesson, from what the check cells "
+                                                   "recorded; --lesson NN, --json, --file PATH, --reset")
+    progress_cli.add_arguments(progress_cmd)
+    progress_cmd.set_defaults(func=progress_cli.run_from_args)
     from ..devtools import render_solutions  # argparse only; nbconvert is imported when it renders
 
     render = sub.add_parser("render", help="execute solutions/*.ipynb and write HTML pages and an index")
