@@ -217,16 +217,17 @@ for seed_result in result.per_seed:
 # | lesson | topic |
 # |---|---|
 # | 00 | **Welcome and tour** (this lesson): the problem, PGR, the experiment in one call |
-# | 01 | The limits of RLHF: what happens when the judge makes mistakes |
-# | 02 | Weak supervision: the pipeline step by step, built by hand |
-# | 03 | A small teacher, a larger student: how PGR changes with the size of both |
-# | 04 | Confidence losses: letting the student disagree with its teacher |
-# | 05 | Measuring the gap: variance, confidence intervals, and what copying looks like |
-# | 06 | Chess and bootstrapping: a harder task, and climbing a ladder of models |
-# | 07 | Scaling up on a GPU: Hugging Face models and datasets with the same code |
-# | 08 | Open problems: what weak-to-strong results do and do not tell us |
+# | 01 | The limits of RLHF: a judge with a blind spot, a reward model, best-of-n overoptimisation |
+# | 02 | Weak supervision: splits, soft labels and PGR by hand; random noise is recovered, systematic errors imitated |
+# | 03 | A small teacher, a larger student: pooling, heads and soft-label training, written by you and run on MiniLM |
+# | 04 | Confidence losses: letting the student disagree with its teacher, measured at a large and a small gap |
+# | 05 | Measuring the gap: sweeps, paired intervals, when PGR is noise, early stopping |
+# | 06 | Why weak-to-strong can work, and when it cannot: misfit, correction and coverage, imitation |
+# | 07 | Chess and bootstrapping: a harder task, and supervising through a ladder of models |
+# | 08 | Scaling up on a GPU: Hugging Face models and datasets with the same code |
+# | 09 | Open problems: teacher strength, hidden skills, self-training, and a capstone |
 #
-# `lessons/README.md` says which lessons are ready. Each lesson has a learner's notebook in `lessons/`
+# `lessons/README.md` gives each lesson's time and difficulty. Each lesson has a learner's notebook in `lessons/`
 # with exercises to fill in, and a complete one in `solutions/`.
 
 # %% [markdown]

@@ -418,7 +418,7 @@ fig.tight_layout()
 plt.show()
 
 # %% [markdown]
-# **What the full run shows.** On our 2-core machine (5 seeds, 2000 examples per split) the labels
+# **What the full run shows.** In full mode (5 seeds, 2000 examples per split) the labels
 # were wrong on about 18% of `train_strong` in both conditions, and:
 #
 # | labels | student test accuracy | PGR (mean ± std over 5 seeds) |

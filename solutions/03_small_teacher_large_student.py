@@ -31,8 +31,7 @@
 #    whether the supervisor was right.
 #
 # **Estimated time:** 75 to 90 minutes of reading and exercises, plus about 12 minutes of training on
-# a 2-core laptop CPU (697 s measured on a busy machine; about 3 of them are skipped if lesson 00's
-# run is already in your cache).
+# a 2-core laptop CPU (less if lesson 00's run is already in your cache).
 #
 # **Prerequisites:** Lessons 00 and 02 (the roles, the splits, PGR); PyTorch basics (`nn.Module`,
 # a forward pass, `loss.backward()`, an optimizer step); what a transformer's hidden states are.
@@ -328,8 +327,7 @@ checks.check_w2s_summary(w2s_summary)
 #    both from the same pretrained weights, with your `train_step`.
 #
 # The pooling is picked by the kind of backbone: mean for encoders, last token for causal LMs.
-# With the offline ladder this takes 5 to 8 minutes on a 2-core laptop (495 s measured on a busy
-# machine; progress bars below).
+# With the offline ladder this takes 5 to 8 minutes on a 2-core laptop (progress bars below).
 
 # %%
 pool = last_token_pool if pooling_kind(STRONG) == "last_token" else mean_pool

@@ -345,9 +345,9 @@ for v in ("ground_truth", "weak"):
 
 # %% [markdown]
 # Compare the three rows. Early stopping can only help if there is something to stop: a peak in the
-# green curves well above where they end. In our full run there was hardly any (the curves peaked
-# within a point of their last value), and neither stopping rule changed the test accuracy by more than
-# its spread. The paper saw the effect with far longer training and larger models. If your curves sag
+# green curves well above where they end. At this scale there is usually hardly any (the curves peak
+# within a point of their last value), and then neither stopping rule changes the test accuracy by more
+# than its spread. The paper saw the effect with far longer training and larger models. If your curves sag
 # more, ground-truth stopping should help and weak-label stopping less; the gap between the two is the
 # price of not having ground truth.
 
@@ -383,8 +383,10 @@ experiment_panel(preset="smoke" if SMOKE else "quick", weak="minilm-l3", strong=
 # * Sweeps train each supervisor once; the package's cache does it for you.
 # * A PGR comes with a paired bootstrap interval; an unpaired one is several times too wide.
 # * When the gap is within a few standard errors, PGR is meaningless: report the accuracies.
-# * Trained long on weak labels, a student drifts towards its supervisor's mistakes; early stopping
-#   helps when it is judged on ground truth, which a weak supervisor does not have.
+# * Trained long on weak labels, a student can drift towards its supervisor's mistakes, and early
+#   stopping on ground truth is the remedy the paper found; it needs ground truth a weak supervisor
+#   does not have. At this lesson's scale the curves barely sag, so neither stopping rule changes the
+#   test accuracy by more than its spread: read your three rows above before believing either way.
 #
 # ## Further reading
 #
