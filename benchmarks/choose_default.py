@@ -1,28 +1,33 @@
 """Measure candidate settings for the embedded default (README, "Choosing the default").
 
-    python benchmarks/choose_default.py                 # all candidates, 3 seeds each (~30 min)
-    python benchmarks/choose_default.py --only A,B --seeds 5
+    python benchmarks/choose_default.py --only A,B --seeds 0,1,2          # development seeds
+    python benchmarks/choose_default.py --only A --seeds 10,11,12,13,14   # fresh seeds, for the report
 
-Each candidate is a full pipeline run from a cold cache (its own cache folder), so the time is
-what a new user waits. Prints a Markdown table: weak, w2s and ceiling accuracy (mean +- std over
-seeds), PGR with its bootstrap 95% interval, and seconds.
+Each candidate is a full pipeline run. With ``--cold`` it gets its own empty cache folder, so the
+seconds are what a new user waits; without it, candidates share one cache (a weak model or ceiling
+another candidate already trained is read back, so compare seconds only between cold runs). Every
+run appends one JSON line (config, per-seed accuracies, PGR and its interval, seconds) to
+``--out`` and prints a Markdown row. Choose on development seeds, report on fresh ones.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import tempfile
 import time
 import warnings
-
+from pathlib import Path
 
 from w2s_edu.config import W2SConfig
 from w2s_edu.experiment.metrics import summarize
 from w2s_edu.experiment.pipeline import run_w2s
 
-CANDIDATES = {  # overrides of the default W2SConfig (categories, minilm-l2 probe -> minilm-l6)
-    "A (default)": dict(losses="xent,logconf"),
+BIG = dict(n_train_weak=3000, n_train_strong=3000, n_test=2000)
+CANDIDATES = {  # overrides of W2SConfig's defaults (categories, minilm-l2 probe -> minilm-l6). A-H: the
+    # first search (README); I-N: more data per split, a weaker supervisor, a larger learning rate
+    "A": dict(n_train_weak=1500, n_train_strong=1500, epochs=2.0),  # the default
     "B": dict(train_layers=4),
     "C": dict(train_layers=None),
     "D": dict(lr=3e-5),
@@ -30,6 +35,12 @@ CANDIDATES = {  # overrides of the default W2SConfig (categories, minilm-l2 prob
     "F": dict(weak="minilm-l3"),
     "G": dict(task="cities"),
     "H": dict(mode="probe"),
+    "I": dict(BIG, epochs=1.0),
+    "J": dict(BIG, epochs=2.0),
+    "K": dict(BIG, epochs=1.0, weak="minilm-l1"),
+    "L": dict(BIG, epochs=1.0, lr=1e-4),
+    "M": dict(n_train_weak=3000, n_train_strong=4500, n_test=2000, epochs=1.0),
+    "N": dict(BIG, epochs=1.0, weak="minilm-l1", weak_mode="finetune"),
 }
 
 
@@ -38,28 +49,64 @@ def ms(values) -> str:
     return f"{s['mean']:.3f} ± {s['std']:.3f}"
 
 
+def describe(overrides: dict) -> str:
+    cfg = W2SConfig(**{k: v for k, v in overrides.items() if k != "losses"})
+    mode = f"{cfg.weak_mode or cfg.mode} -> {cfg.mode}"
+    if cfg.mode == "finetune":
+        mode += f", {f'top {cfg.train_layers} blocks' if cfg.train_layers else 'all weights'}, lr {cfg.lr:g}"
+    return (f"{cfg.task}: {cfg.weak} -> {cfg.strong} ({mode}); {cfg.n_train_weak}/{cfg.n_train_strong}/{cfg.n_test} "
+            f"examples, {cfg.epochs:g} epochs")
+
+
+def print_table(path: str) -> None:
+    print("| id | setting | seeds | weak | w2s xent | ceiling | gap | PGR xent [95% CI] | PGR logconf [95% CI] "
+          "| seconds |\n|---|---|---|---|---|---|---|---|---|---|")
+    for line in open(path):
+        r = json.loads(line)
+        gap = summarize(r["ceiling_acc"])["mean"] - summarize(r["weak_acc"])["mean"]
+        pg = [f"{r['pgr'][k]['mean']:.2f} [{r['pgr'][k]['ci'][0]:.2f}, {r['pgr'][k]['ci'][1]:.2f}]" if k in r["pgr"]
+              else "" for k in ("xent", "logconf")]
+        s = r["seeds"]
+        seeds = f"{s[0]}-{s[-1]}" if s == list(range(s[0], s[-1] + 1)) else ",".join(map(str, s))
+        seconds = f"{r['seconds']:.0f}{'' if r['cold'] else '*'}"
+        print(f"| {r['id']} | {describe(r['overrides'])} | {seeds} | {ms(r['weak_acc'])} | {ms(r['w2s_acc']['xent'])} "
+              f"| {ms(r['ceiling_acc'])} | {gap:.3f} | {pg[0]} | {pg[1]} | {seconds} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--only", default=",".join(c.split()[0] for c in CANDIDATES))
-    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--only", default=",".join(CANDIDATES))
+    parser.add_argument("--seeds", default="0,1,2", help="comma-separated seeds")
+    parser.add_argument("--losses", default="xent")
+    parser.add_argument("--set", action="append", default=[], help="extra field=value (JSON value) for every run")
+    parser.add_argument("--cold", action="store_true", help="an empty cache folder per candidate")
+    parser.add_argument("--out", default="benchmarks/results/choose_default.jsonl")
+    parser.add_argument("--table", action="store_true", help="print the table of every run in --out, run nothing")
     args = parser.parse_args()
+    if args.table:
+        return print_table(args.out)
     warnings.simplefilter("ignore")
-    print("| id | task | weak -> strong (mode) | weak | w2s xent | w2s logconf | ceiling | PGR xent [95% CI] "
-          "| PGR logconf [95% CI] | seconds |\n|---|---|---|---|---|---|---|---|---|---|", flush=True)
-    chosen = [c for c in CANDIDATES if c.split()[0] in args.only.split(",")]
-    for cid in chosen:
-        os.environ["W2S_EDU_CACHE"] = tempfile.mkdtemp(prefix="w2s-cold-")
-        cfg = W2SConfig(**{"seeds": args.seeds, "show_progress": False, **CANDIDATES[cid]})
+    extra = {k: json.loads(v) for k, v in (s.split("=", 1) for s in args.set)}
+    seeds = [int(s) for s in args.seeds.split(",")]
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    print("| id | weak | w2s (per loss) | ceiling | PGR [95% CI] (per loss) | seconds |\n|---|---|---|---|---|---|",
+          flush=True)
+    for cid in args.only.split(","):
+        if args.cold:
+            os.environ["W2S_EDU_CACHE"] = tempfile.mkdtemp(prefix="w2s-cold-")
+        cfg = W2SConfig(**{"show_progress": False, **CANDIDATES[cid], **extra, "seeds": seeds, "losses": args.losses})
         t0 = time.time()
         r = run_w2s(cfg)
-        cells = [ms(r.weak_acc)] + [ms(r.w2s_acc[k]) if k in r.w2s_acc else "" for k in ("xent", "logconf")]
-        pg = [f"{r.pgr[k]['mean']:.2f} [{r.pgr[k]['ci'][0]:.2f}, {r.pgr[k]['ci'][1]:.2f}]" if k in r.pgr else ""
-              for k in ("xent", "logconf")]
-        mode = f"{cfg.weak_mode} -> {cfg.mode}"
-        if cfg.mode == "finetune":
-            mode += f", {f'top {cfg.train_layers} blocks' if cfg.train_layers else 'all weights'}, lr {cfg.lr:g}"
-        print(f"| {cid} | {cfg.task} | {cfg.weak} -> {cfg.strong} ({mode}) | {cells[0]} | {cells[1]} | {cells[2]} "
-              f"| {ms(r.ceiling_acc)} | {pg[0]} | {pg[1]} | {time.time() - t0:.0f} |", flush=True)
+        seconds = time.time() - t0
+        w2s = "; ".join(f"{k} {ms(v)}" for k, v in r.w2s_acc.items())
+        pg = "; ".join(f"{k} {p['mean']:.2f} [{p['ci'][0]:.2f}, {p['ci'][1]:.2f}]" for k, p in r.pgr.items())
+        print(f"| {cid} | {ms(r.weak_acc)} | {w2s} | {ms(r.ceiling_acc)} | {pg} | {seconds:.0f} |", flush=True)
+        row = {"id": cid, "overrides": {**CANDIDATES[cid], **extra}, "seeds": seeds, "cold": args.cold,
+               "weak_acc": r.weak_acc, "w2s_acc": r.w2s_acc, "ceiling_acc": r.ceiling_acc, "pgr": r.pgr,
+               "seconds": seconds, "correct": r.correct,
+               "loss_curves": [p["loss_curves"] for p in r.per_seed]}
+        with open(args.out, "a") as f:
+            f.write(json.dumps(row) + "\n")
 
 
 if __name__ == "__main__":

@@ -107,6 +107,11 @@ def logconf_coef(step_frac: float, aux_coef: float = AUX_COEF, warmup_frac: floa
 
     With ``warmup_frac == 0`` there is no ramp: the weight is ``aux_coef`` at once.
 
+    The reference implementation (openai/weak-to-strong, ``logconf_loss_fn``) instead uses
+    ``aux_coef * (1.0 if step_frac > warmup_frac else step_frac)``: during the warmup it reaches only
+    ``warmup_frac * aux_coef`` and then jumps to ``aux_coef`` (its pull request #33 describes the
+    jump). This ramp is continuous and ends at ``aux_coef`` when the warmup ends.
+
     Args:
         step_frac: fraction of training done so far, in [0, 1].
         aux_coef: final weight of the hardened predictions.
