@@ -145,6 +145,28 @@ def agreement_by_supervisor(student_pred, supervisor_pred, labels) -> dict:
     }
 
 
+def _paired_bootstrap(correct: tuple, n_boot: int, alpha: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Validate k 0/1 correctness arrays of one shape (n_seeds, n_test) and resample them *paired*: each
+    replicate draws seeds and test examples with replacement, the same indices for every array.
+    Returns ``(stacked, accs)``: the (k, n_seeds, n_test) data and the (n_boot, k) replicate accuracies."""
+    arrays = [np.atleast_2d(_to_numpy(a)).astype(float) for a in correct]
+    if len({a.shape for a in arrays}) != 1 or arrays[0].ndim != 2:
+        raise ValueError(f"need {len(arrays)} arrays of equal shape (n_seeds, n_test); got {[a.shape for a in arrays]}")
+    stacked = np.stack(arrays)
+    if stacked.size == 0 or not np.isin(stacked, (0.0, 1.0)).all():
+        raise ValueError("correctness arrays must be non-empty and contain only 0/1")
+    if n_boot < 1 or not 0 < alpha < 1:
+        raise ValueError(f"need n_boot >= 1 and 0 < alpha < 1; got n_boot={n_boot}, alpha={alpha}")
+    _, n_seeds, n_test = stacked.shape
+    rng = np.random.default_rng(seed)
+    seed_idx = rng.integers(0, n_seeds, size=(n_boot, n_seeds))
+    example_idx = rng.integers(0, n_test, size=(n_boot, n_test))
+    accs = np.empty((n_boot, len(arrays)))
+    for b in range(n_boot):
+        accs[b] = stacked[:, seed_idx[b]][:, :, example_idx[b]].mean(axis=(1, 2))
+    return stacked, accs
+
+
 def bootstrap_pgr_ci(
     weak_correct,
     w2s_correct,
@@ -167,24 +189,7 @@ def bootstrap_pgr_ci(
         finite replicate PGRs, or ``(nan, nan)`` with a
         :class:`PGRUndefinedWarning` when fewer than half are finite.
     """
-    arrays = [np.atleast_2d(_to_numpy(a)).astype(float) for a in (weak_correct, w2s_correct, ceiling_correct)]
-    if not arrays[0].shape == arrays[1].shape == arrays[2].shape or arrays[0].ndim != 2:
-        raise ValueError(f"need three arrays of equal shape (n_seeds, n_test); got {[a.shape for a in arrays]}")
-    stacked = np.stack(arrays)  # (3 models, n_seeds, n_test)
-    if stacked.size == 0 or not np.isin(stacked, (0.0, 1.0)).all():
-        raise ValueError("correctness arrays must be non-empty and contain only 0/1")
-    if n_boot < 1 or not 0 < alpha < 1:
-        raise ValueError(f"need n_boot >= 1 and 0 < alpha < 1; got n_boot={n_boot}, alpha={alpha}")
-
-    _, n_seeds, n_test = stacked.shape
-    rng = np.random.default_rng(seed)
-    seed_idx = rng.integers(0, n_seeds, size=(n_boot, n_seeds))
-    example_idx = rng.integers(0, n_test, size=(n_boot, n_test))
-    accs = np.empty((n_boot, 3))  # columns: weak, w2s, ceiling
-    for b in range(n_boot):
-        resampled = stacked[:, seed_idx[b]][:, :, example_idx[b]]
-        accs[b] = resampled.mean(axis=(1, 2))
-
+    _, accs = _paired_bootstrap((weak_correct, w2s_correct, ceiling_correct), n_boot, alpha, seed)
     weak, w2s, ceiling = accs.T
     gap = ceiling - weak
     defined = gap > 0
@@ -222,21 +227,7 @@ def paired_difference(
     PGR of a, which is ``acc_diff`` over the gap), ``pgr_ci`` (replicates whose gap is not positive are
     dropped), ``per_seed`` (accuracy differences), and ``wins`` (seeds where b beat a).
     """
-    arrays = [np.atleast_2d(_to_numpy(x)).astype(float) for x in (weak_correct, a_correct, b_correct, ceiling_correct)]
-    if len({a.shape for a in arrays}) != 1 or arrays[0].ndim != 2:
-        raise ValueError(f"need four arrays of equal shape (n_seeds, n_test); got {[a.shape for a in arrays]}")
-    stacked = np.stack(arrays)
-    if stacked.size == 0 or not np.isin(stacked, (0.0, 1.0)).all():
-        raise ValueError("correctness arrays must be non-empty and contain only 0/1")
-    if n_boot < 1 or not 0 < alpha < 1:
-        raise ValueError(f"need n_boot >= 1 and 0 < alpha < 1; got n_boot={n_boot}, alpha={alpha}")
-    _, n_seeds, n_test = stacked.shape
-    rng = np.random.default_rng(seed)
-    seed_idx = rng.integers(0, n_seeds, size=(n_boot, n_seeds))
-    example_idx = rng.integers(0, n_test, size=(n_boot, n_test))
-    accs = np.empty((n_boot, 4))
-    for b in range(n_boot):
-        accs[b] = stacked[:, seed_idx[b]][:, :, example_idx[b]].mean(axis=(1, 2))
+    stacked, accs = _paired_bootstrap((weak_correct, a_correct, b_correct, ceiling_correct), n_boot, alpha, seed)
     weak, a, b_, ceiling = accs.T
     gap = ceiling - weak
     defined = gap > 0
