@@ -18,7 +18,7 @@ import numbers
 import typing
 from dataclasses import asdict, dataclass, field
 
-from .losses import LOSSES, loss_option
+from .losses import LOSSES, callable_loss_params, loss_name, loss_option
 
 MODES = ("probe", "finetune")
 PRECISIONS = ("fp32", "bf16", "fp16", "auto")
@@ -43,7 +43,9 @@ class W2SConfig:
     task: str = "categories"
     weak: str = "minilm-l2"
     strong: str = "minilm-l6"
-    losses: list[str] = field(default_factory=lambda: ["xent"])
+    # registered names (w2s_edu.losses.LOSSES), or in Python also your own functions, called as
+    # fn(logits, targets[, step_frac][, aux_coef=..., ...]) -> batch-mean loss; results name them by __name__
+    losses: list = field(default_factory=lambda: ["xent"])
     seeds: list[int] = field(default_factory=lambda: [0, 1, 2])
     # --- how the models train: `mode` for the strong student and ceiling, `weak_mode` for the
     # supervisor (None: same as mode). probe = frozen backbone + linear head; finetune = train it.
@@ -110,11 +112,17 @@ class W2SConfig:
 
     @property
     def loss_kwargs(self) -> dict[str, dict]:
-        """Each registered loss's keyword options, read from this config's fields."""
-        return {name: {o.kwarg: getattr(self, o.field) for o in spec.options} for name, spec in LOSSES.items()}
+        """Each loss's keyword options, read from this config's fields: every registered loss's, and for a
+        loss given as a function the registered options its signature names (by its name)."""
+        out = {name: {o.kwarg: getattr(self, o.field) for o in spec.options} for name, spec in LOSSES.items()}
+        fields = {o.kwarg: o.field for spec in LOSSES.values() for o in spec.options}
+        for fn in (loss for loss in self.losses if not isinstance(loss, str)):
+            out[loss_name(fn)] = {k: getattr(self, fields[k]) for k in callable_loss_params(fn)[1]}
+        return out
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """The fields as plain data; a loss given as a function appears as its name."""
+        return asdict(self) | {"losses": [loss_name(loss) for loss in self.losses]}
 
     def replace(self, **changes) -> "W2SConfig":
         return dataclasses.replace(self, **changes)
@@ -191,14 +199,9 @@ def validate(cfg: W2SConfig) -> None:
     naming the field. Types first (a string where an int belongs is an error, not a crash later), then
     ranges and the rules between fields."""
     for f in dataclasses.fields(cfg):
-        setattr(cfg, f.name, _check_type(f.name, getattr(cfg, f.name), _hints()[f.name]))
-    if not cfg.losses:
-        raise ConfigError("losses", f"at least one loss ({', '.join(LOSSES)})")
-    unknown = [name for name in cfg.losses if name not in LOSSES]
-    if unknown:
-        raise ConfigError("losses", f"losses from {', '.join(LOSSES)}, got {', '.join(map(repr, unknown))}")
-    if len(set(cfg.losses)) != len(cfg.losses):
-        raise ConfigError("losses", f"each loss once, got {cfg.losses}")
+        if f.name != "losses":
+            setattr(cfg, f.name, _check_type(f.name, getattr(cfg, f.name), _hints()[f.name]))
+    _check_losses(cfg)
     if not cfg.seeds:
         raise ConfigError("seeds", "at least one seed")
     if len(set(cfg.seeds)) != len(cfg.seeds) or min(cfg.seeds) < 0:
@@ -247,6 +250,29 @@ def validate(cfg: W2SConfig) -> None:
                                                 f"got {value!r}")
     if cfg.device is not None:
         _check_device(cfg.device)
+
+
+def _check_losses(cfg: W2SConfig) -> None:
+    """Registered names, or functions (from Python only: a CLI or YAML config gives names), each once."""
+    if not isinstance(cfg.losses, (list, tuple)) or not cfg.losses:
+        raise ConfigError("losses", f"a list of at least one loss ({', '.join(LOSSES)}), got {cfg.losses!r}")
+    cfg.losses = list(cfg.losses)
+    unknown = [loss for loss in cfg.losses if isinstance(loss, str) and loss not in LOSSES]
+    if unknown:
+        raise ConfigError("losses", f"losses from {', '.join(LOSSES)} (or your own functions), got "
+                                    f"{', '.join(map(repr, unknown))}")
+    for loss in cfg.losses:
+        if not isinstance(loss, str):
+            try:
+                callable_loss_params(loss)
+            except ValueError as err:
+                raise ConfigError("losses", f"registered names or loss functions, but {err}") from None
+            if cfg.micro_batch_size not in (None, cfg.batch_size):
+                raise ConfigError("micro_batch_size", f"None with a loss given as a function ({loss_name(loss)}): "
+                                                      "it sees the whole batch at once")
+    names = [loss_name(loss) for loss in cfg.losses]
+    if len(set(names)) != len(names):
+        raise ConfigError("losses", f"each loss once, got {names}")
 
 
 def _check_device(device: str) -> None:

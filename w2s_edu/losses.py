@@ -62,6 +62,8 @@ __all__ = [
     "loss_targets",
     "logconf_targets",
     "product_targets",
+    "loss_name",
+    "callable_loss_params",
 ]
 
 
@@ -358,6 +360,36 @@ def loss_targets(name: str, logits: torch.Tensor, targets: torch.Tensor, step_fr
     _check_inputs(logits, targets)
     options = _loss_options(get_loss(name), name, step_frac, kwargs)
     return LOSSES[name].targets(logits.detach(), targets, **options)
+
+
+def loss_name(loss) -> str:
+    """The name a loss goes by in results: a registered name itself, a function's ``__name__``."""
+    return loss if isinstance(loss, str) else str(getattr(loss, "__name__", type(loss).__name__))
+
+
+def callable_loss_params(fn) -> tuple[bool, tuple[str, ...]]:
+    """``(takes_step_frac, options)`` of a loss passed as a function: like a registered loss it gets
+    ``step_frac`` if it has that parameter (or ``**kwargs``), and each registered option it names
+    (``aux_coef``, ``warmup_frac``, ``alpha``, ``beta``) from the config. ``ValueError`` (naming it) otherwise."""
+    name = loss_name(fn)
+    if not callable(fn):
+        raise ValueError(f"{fn!r} is neither a registered loss ({', '.join(LOSSES)}) nor a function")
+    if not name.isidentifier() or name in LOSSES:
+        raise ValueError(f"the loss {fn!r} needs a name of its own for the result table (not a lambda, not a "
+                         f"registered loss's name): define it with `def` and another name")
+    params, kind = list(inspect.signature(fn).parameters.values()), inspect.Parameter
+    positional = [p for p in params if p.kind in (kind.POSITIONAL_ONLY, kind.POSITIONAL_OR_KEYWORD)]
+    if len(positional) < 2 and not any(p.kind == kind.VAR_POSITIONAL for p in params):
+        raise ValueError(f"the loss {name!r} must take (logits, targets) first: it is called as "
+                         f"{name}(logits, targets[, step_frac=...]) and returns the batch mean")
+    known = {o.kwarg for spec in LOSSES.values() for o in spec.options}
+    rest = [p for p in params[len(positional[:2]):] if p.kind in (kind.POSITIONAL_OR_KEYWORD, kind.KEYWORD_ONLY)]
+    for p in rest:
+        if p.name != "step_frac" and p.name not in known and p.default is kind.empty:
+            raise ValueError(f"the loss {name!r} has a parameter {p.name!r} without a default; the training "
+                             f"loop passes only step_frac and the options {', '.join(sorted(known))}")
+    takes_step = any(p.name == "step_frac" for p in rest) or any(p.kind == kind.VAR_KEYWORD for p in params)
+    return takes_step, tuple(p.name for p in rest if p.name in known)
 
 
 def one_hot(labels, num_classes: int = 2):

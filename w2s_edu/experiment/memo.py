@@ -12,6 +12,7 @@ from typing import Callable
 
 from .. import cache
 from ..config import W2SConfig
+from ..train.callable_loss import loss_cache_key
 from .results import W2SResult
 
 _REMEMBERED: dict[tuple, W2SResult] = {}
@@ -19,8 +20,12 @@ _REMEMBERED: dict[tuple, W2SResult] = {}
 
 def remembered(config: W2SConfig, run: Callable[..., W2SResult], **kwargs) -> tuple[W2SResult, bool]:
     """``(run(config, **kwargs), False)`` the first time, ``(the same result, True)`` after that, for
-    an equal config and the same ``run`` function (a test's fake run never answers for the real one)."""
-    key = (run, cache.stable_hash(config.replace(show_progress=False).to_dict()))
+    an equal config and the same ``run`` function (a test's fake run never answers for the real one). A
+    loss given as a function counts by its code's fingerprint; one without a fingerprint is never remembered."""
+    losses = [loss_cache_key(loss) for loss in config.losses]
+    if None in losses:
+        return run(config, **kwargs), False
+    key = (run, cache.stable_hash(config.replace(show_progress=False).to_dict() | {"losses": losses}))
     if key in _REMEMBERED:
         return _REMEMBERED[key], True
     result = run(config, **kwargs)

@@ -23,7 +23,7 @@ from typing import Callable
 import numpy as np
 
 from ..config import SMALL_TEST, W2SConfig
-from ..losses import one_hot
+from ..losses import loss_name, one_hot
 from ..tasks.registry import get_task
 from ..train.executor import LocalExecutor
 from .metrics import PGRUndefinedWarning, accuracy, agreement_by_supervisor, auroc, bootstrap_pgr_ci, pgr
@@ -35,6 +35,11 @@ from .seeds import ExperimentData, SeedSplits, Stages, prepare_seeds, seed_loop
 def run_w2s(config: W2SConfig | None = None, progress: Callable[[int, int, str], None] | None = None, *,
             executor: LocalExecutor | None = None, **overrides) -> W2SResult:
     """Run the whole experiment for every seed and loss; returns a :class:`W2SResult`.
+
+    ``config.losses`` may hold your own loss functions beside registered names, e.g.
+    ``run_w2s(cfg.replace(losses=["xent", my_loss]))``: the results name each by its ``__name__``, and a
+    run is read from the cache only when the function's code is the same
+    (:mod:`w2s_edu.train.callable_loss`).
 
     ``progress(done, total, what)``, if given, is called before each model trains and once at the end
     (the experiment panel drives its progress bar with it; the tqdm bar runs either way).
@@ -80,10 +85,11 @@ def run_roles(cfg: W2SConfig, data: ExperimentData, roles: tuple[ModelRole, Mode
                 f"ceiling {what}{cfg.strong}")
         val = validation_labels(cfg, w, y)
         students = {}
-        for loss in cfg.losses:
-            stages.start(f"{tag}: {cfg.strong} on weak labels ({loss})")
-            students[loss] = fit(strong, strong_inputs, "train_strong", w["train_strong"], loss, w["key"],
-                                 f"w2s {what}{loss}", val=val)
+        for loss in cfg.losses:  # a registered name, or a loss function (results name it by __name__)
+            name = loss_name(loss)
+            stages.start(f"{tag}: {cfg.strong} on weak labels ({name})")
+            students[name] = fit(strong, strong_inputs, "train_strong", w["train_strong"], loss, w["key"],
+                                 f"w2s {what}{name}", val=val)
         return seed_metrics(s.seed, y, w, c, students)
 
     return seed_loop(cfg, data, one_seed, 2 + len(cfg.losses), desc, progress)
@@ -117,11 +123,12 @@ def seed_metrics(seed: int, y: dict, weak: dict, ceiling: dict, students: dict) 
 def summarize_seeds(cfg: W2SConfig, per_seed: list[dict], seconds: float) -> W2SResult:
     weak = [p["weak_acc"] for p in per_seed]
     ceiling = [p["ceiling_acc"] for p in per_seed]
-    w2s = {loss: [p["w2s_acc"][loss] for p in per_seed] for loss in cfg.losses}
+    names = [loss_name(loss) for loss in cfg.losses]
+    w2s = {loss: [p["w2s_acc"][loss] for p in per_seed] for loss in names}
     pgrs = {}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", PGRUndefinedWarning)
-        for loss in cfg.losses:
+        for loss in names:
             stacked = {k: np.stack([p["_correct"][k] for p in per_seed]).astype(int)
                        for k in ("weak", "ceiling", loss)}
             pgrs[loss] = {

@@ -39,12 +39,13 @@ class W2SResult:
     def table(self) -> str:
         """A plain-text table: accuracy mean +- std over seeds, and PGR with its 95% interval."""
         c = self.config
+        width = max([28] + [len(f"strong on weak labels ({loss})") + 1 for loss in self.w2s_acc])  # own losses' names
         lines = [f"task={c['task']}  weak={c['weak']} ({c.get('weak_mode') or c['mode']})  "
                  f"strong={c['strong']} ({c['mode']})  seeds={len(self.seeds)}  time={self.seconds:.0f}s",
-                 f"{'model':<28}{'test accuracy':>18}{'PGR':>9}{'95% CI':>20}"]
+                 f"{'model':<{width}}{'test accuracy':>18}{'PGR':>9}{'95% CI':>20}"]
 
         def row(name, vals, p="", ci=""):
-            return f"{name:<28}{_fmt_ms(vals):>18}{p:>9}{ci:>20}"
+            return f"{name:<{width}}{_fmt_ms(vals):>18}{p:>9}{ci:>20}"
 
         lines.append(row("weak supervisor", self.weak_acc))
         for loss, vals in self.w2s_acc.items():

@@ -32,6 +32,8 @@ from ..models.backbones import (
 from ..models.classifiers import LinearProbe, TopLayersClassifier, TransformerClassifier
 from ..models.features import Inputs, frozen_inputs
 from ..models.registry import resolve_model, weights_key
+from ..losses import loss_name
+from ..train.callable_loss import loss_cache_key
 from ..train.executor import LocalExecutor
 from ..train.loop import TrainConfig, pick_device, resolve_precision
 
@@ -96,17 +98,17 @@ class ModelRole:
             backbone = apply_lora(backbone, c.lora_r, c.lora_alpha, c.lora_dropout, c.lora_target_modules)
         return TransformerClassifier(backbone, self.train_layers, num_classes=num_classes)
 
-    def train_config(self, loss: str, seed: int, validate: bool = False) -> TrainConfig:
-        c = self.cfg
+    def train_config(self, loss, seed: int, validate: bool = False) -> TrainConfig:
+        c, options = self.cfg, self.cfg.loss_kwargs[loss_name(loss)]
         if validate:
             return self.train_config(loss, seed).replace(eval_every=c.eval_every, patience=c.patience)
         if self.mode == "probe":
             return TrainConfig(epochs=c.probe_epochs, lr=c.probe_lr, batch_size=c.probe_batch_size,
                                weight_decay=c.probe_weight_decay, loss=loss,
-                               loss_kwargs=c.loss_kwargs[loss], seed=seed, device=c.device, precision=self.precision)
+                               loss_kwargs=options, seed=seed, device=c.device, precision=self.precision)
         return TrainConfig(epochs=c.epochs, lr=c.lr, batch_size=c.batch_size,
                            micro_batch_size=c.micro_batch_size, loss=loss,
-                           loss_kwargs=c.loss_kwargs[loss], seed=seed, device=c.device, precision=self.precision)
+                           loss_kwargs=options, seed=seed, device=c.device, precision=self.precision)
 
 
 def validation_labels(cfg: W2SConfig, weak: dict, y: dict) -> tuple | None:
@@ -120,7 +122,7 @@ def validation_labels(cfg: W2SConfig, weak: dict, y: dict) -> tuple | None:
 
 
 def train_and_predict(role: ModelRole, inputs: Inputs, rows: dict[str, np.ndarray], train_split: str,
-                      targets: np.ndarray, loss: str, seed: int, labels_from: str, desc: str,
+                      targets: np.ndarray, loss, seed: int, labels_from: str, desc: str,
                       predict_on: tuple[str, ...] = ("test",), val: tuple | None = None,
                       executor: LocalExecutor | None = None) -> dict:
     """Train a classifier of ``role`` on ``rows[train_split]`` against ``targets`` and return its
@@ -131,7 +133,8 @@ def train_and_predict(role: ModelRole, inputs: Inputs, rows: dict[str, np.ndarra
     ``executor`` trains, predicts and shares the cache (:class:`w2s_edu.train.executor.LocalExecutor` by
     default; :class:`w2s_edu.train.distributed.AccelerateExecutor` for several processes)."""
     tcfg = role.train_config(loss, seed, validate=val is not None)
-    train_key = tcfg.to_dict() | {"device": None}
+    loss_key = loss_cache_key(loss)  # None: a loss function whose code cannot be hashed is never cached
+    train_key = tcfg.to_dict() | {"device": None, "loss": loss_key}
     if train_key["precision"] == "fp32":  # the runs cached before precision existed were fp32: same keys
         del train_key["precision"]
     ex = executor or LocalExecutor()
@@ -143,7 +146,8 @@ def train_and_predict(role: ModelRole, inputs: Inputs, rows: dict[str, np.ndarra
         "texts": getattr(inputs, "fingerprint", None),  # rows are positions: which texts they point into
     })
     path = cache.cache_dir("runs") / f"{key}.npz"
-    saved = cache.load_or_none(path, _read_run) if ex.cached(path) else None  # None: missing or damaged
+    cached = loss_key is not None and ex.cached(path)
+    saved = cache.load_or_none(path, _read_run) if cached else None  # None: missing or damaged
     if saved is not None:
         return {"key": key, **saved}
     model = role.new_classifier(seed)
@@ -154,11 +158,13 @@ def train_and_predict(role: ModelRole, inputs: Inputs, rows: dict[str, np.ndarra
     out["loss_curve"] = np.asarray(history["loss"], dtype=np.float32)
     out["eval_step"] = np.asarray(history["eval_step"], dtype=np.int64)
     out["eval_acc"] = np.asarray(history["eval_acc"], dtype=np.float32)
+    if loss_key is None:
+        return {"key": key, **out}
     ex.write(path, lambda tmp: _write_run(tmp, out))
     # the sidecar names the model, for `w2s-edu cache --clear-model` (the key is a hash)
     ex.write(cache.meta_path(path), cache.json_writer({
         "model": role.spec.name, "path": role.spec.path, "layers": role.spec.num_layers, "mode": role.mode,
-        "loss": loss, "seed": seed, "desc": desc}))
+        "loss": loss_name(loss), "seed": seed, "desc": desc}))
     return {"key": key, **out}
 
 

@@ -33,8 +33,9 @@ from tqdm.auto import tqdm
 
 from ..config import PRECISIONS
 from ..models.features import Inputs, length_sorted_batches
-from ..losses import loss_targets, xent_loss
+from ..losses import loss_name, loss_targets, xent_loss
 from .accelerate_steps import AccelerateSteps
+from .callable_loss import call_loss
 
 
 def pick_device(preference: str | None = None) -> str:
@@ -83,7 +84,7 @@ class TrainConfig:
     weight_decay: float = 0.0
     lr_warmup_frac: float = 0.1  # of all steps, for the learning-rate schedule
     max_grad_norm: float | None = 1.0
-    loss: str = "xent"
+    loss: str = "xent"  # or a function (w2s_edu.train.callable_loss): one process, no micro-batches
     loss_kwargs: dict = field(default_factory=dict)  # e.g. {"aux_coef": 0.25, "warmup_frac": 0.2}
     eval_every: int | None = None  # steps between validation evaluations (None: never)
     patience: int | None = None  # evaluations without improvement before stopping early
@@ -152,7 +153,7 @@ def check_finite(loss: float, step: int, total: int, cfg: TrainConfig) -> None:
     unless ``loss`` (the batch's mean loss) is finite."""
     if not math.isfinite(loss):
         raise FloatingPointError(
-            f"The training loss became {loss} at step {step + 1} of {total} (loss={cfg.loss}, "
+            f"The training loss became {loss} at step {step + 1} of {total} (loss={loss_name(cfg.loss)}, "
             f"lr={cfg.lr}). Training stopped. Try a lower learning rate (for example lr={cfg.lr / 10:g}) "
             "or check the inputs for NaNs."
         )
@@ -210,6 +211,11 @@ class OneProcessSteps:
         self.scaler.scale(part if len(chunk) == len(idx) else part * len(chunk) / len(idx)).backward()
         self._loss += part.item() * len(chunk) / len(idx)
 
+    def backward_value(self, loss: torch.Tensor) -> None:
+        """Backpropagate a batch's mean loss computed by a loss function (``cfg.loss`` a callable)."""
+        self.scaler.scale(loss).backward()
+        self._loss += loss.item()
+
     def batch_loss(self) -> float:
         loss, self._loss = float(torch.tensor(self._loss)), 0.0  # rounded to float32, as the loss itself is
         return loss
@@ -232,10 +238,14 @@ class OneProcessSteps:
 
 
 def _accumulate_gradients(steps, model, inputs: Inputs, targets: torch.Tensor, batch, cfg: TrainConfig,
-                          micro: int, step_frac: float) -> float:
+                          micro: int, step_frac: float, where: str = "") -> float:
     """The forward and backward passes of one batch, micro-batch by micro-batch; returns its mean loss."""
     batch_t = steps.targets(targets, batch)
     chunks = steps.chunks(batch, micro)
+    if callable(cfg.loss):  # a loss function: the whole batch at once (train_classifier checks)
+        logits = steps.forward(model, inputs, chunks[0])
+        steps.backward_value(call_loss(cfg.loss, logits, batch_t, step_frac, cfg.loss_kwargs, where))
+        return steps.batch_loss()
     if len(chunks) == 1:  # one forward pass, with gradients: the loss's targets come from its logits
         logits = steps.forward(model, inputs, chunks[0])
         if cfg.loss != "xent":
@@ -275,6 +285,9 @@ def train_classifier(model, inputs: Inputs, targets, cfg: TrainConfig, *, val: t
     micro = cfg.micro_batch_size or cfg.batch_size
     if micro > cfg.batch_size or cfg.batch_size % micro:
         raise ValueError(f"micro_batch_size ({micro}) must divide batch_size ({cfg.batch_size}).")
+    if callable(cfg.loss) and (accelerator is not None or micro != cfg.batch_size):
+        raise ValueError(f"the loss {loss_name(cfg.loss)!r} is a function: it trains in one process on whole "
+                         "batches (no accelerator, micro_batch_size None); use a registered loss to share batches.")
     steps = OneProcessSteps(cfg) if accelerator is None else AccelerateSteps(accelerator, cfg)
     steps_per_epoch = math.ceil(n / cfg.batch_size)
     total = max(1, round(cfg.epochs * steps_per_epoch))
@@ -293,7 +306,8 @@ def train_classifier(model, inputs: Inputs, targets, cfg: TrainConfig, *, val: t
     history = tracker.history
     bar = tqdm(total=total, desc=desc, leave=False, unit="step", disable=not show_progress or not steps.is_main)
     for step, batch in enumerate(steps.batches(batches, n)):
-        loss = _accumulate_gradients(steps, model, inputs, targets, batch, cfg, micro, step / total)
+        loss = _accumulate_gradients(steps, model, inputs, targets, batch, cfg, micro, step / total,
+                                     f"at step {step + 1} of {total}")
         check_finite(loss, step, total, cfg)
         if cfg.max_grad_norm:
             steps.clip(opt, params, cfg.max_grad_norm)
