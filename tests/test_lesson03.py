@@ -240,3 +240,92 @@ def test_run_by_hand_on_local_causal_and_encoder_models(tiny_models):
     for role in ("weak", "student", "ceiling"):
         assert out[role].shape == (32, 2) and np.allclose(out[role].sum(1), 1.0)
     assert out["weak_labels"].shape == (32, 2) and len(out["loss_curves"]["student"]) == 1
+
+
+# ------------------------------------------------------------------------------------------ training loop
+def loop(model, train, targets, evaluate_on, epochs, batch_size, lr, warmup_frac=0.1, seed=0, *, hard=False,
+         zero_grad=True, eval_on_train=False, fixed_lr=None, schedule="linear", eval_mode=True, sgd=False):
+    """The soft-label training loop, with the learner mistakes the checker must catch as switches."""
+    import math
+
+    from transformers import get_constant_schedule, get_cosine_schedule_with_warmup, get_linear_schedule_with_warmup
+
+    gen = torch.Generator().manual_seed(seed)
+    params = [p for p in model.parameters() if p.requires_grad]
+    rate = fixed_lr or lr
+    optimizer = torch.optim.SGD(params, lr=rate) if sgd else torch.optim.AdamW(params, lr=rate)
+    per_epoch = math.ceil(len(train) / batch_size)
+    total = epochs * per_epoch
+    make = {"linear": get_linear_schedule_with_warmup, "cosine": get_cosine_schedule_with_warmup}
+    if schedule in make:
+        sched = make[schedule](optimizer, int(warmup_frac * total), total)
+    elif schedule == "per_epoch":
+        sched = get_linear_schedule_with_warmup(optimizer, int(warmup_frac * epochs), epochs)
+    else:
+        sched = get_constant_schedule(optimizer)
+    history = {"loss": [], "lr": [], "eval_acc": []}
+    examples, labels = evaluate_on
+    for _ in range(epochs):
+        model.train()
+        for idx in torch.randperm(len(train), generator=gen).split(batch_size):
+            history["lr"].append(optimizer.param_groups[0]["lr"])
+            if zero_grad:
+                optimizer.zero_grad()
+            t = nn.functional.one_hot(targets[idx].argmax(-1), 2).float() if hard else targets[idx]
+            loss = -(t * torch.log_softmax(model(train.batch(idx)), -1)).sum(-1).mean()
+            loss.backward()
+            optimizer.step()
+            if schedule != "per_epoch":
+                sched.step()
+            history["loss"].append(loss.item())
+        if schedule == "per_epoch":
+            sched.step()
+        if eval_mode:
+            model.eval()
+        with torch.no_grad():
+            if eval_on_train:
+                logits, y = model(train.batch(torch.arange(len(train)))), targets.argmax(-1)
+            else:
+                logits, y = model(examples.batch(torch.arange(len(examples)))), torch.as_tensor(labels)
+        history["eval_acc"].append(float((logits.argmax(-1) == y).float().mean()))
+    return history
+
+
+def test_train_on_soft_labels():
+    import functools
+
+    from w2s_edu.checks.soft_label_loop import reference_loop
+
+    checks.check_train_on_soft_labels(reference_loop)
+    checks.check_train_on_soft_labels(loop)
+    rejects(checks.check_train_on_soft_labels, stub, "NotImplementedError")
+    rejects(checks.check_train_on_soft_labels, lambda *a: None, "returned None")
+    rejects(checks.check_train_on_soft_labels, lambda *a: {"loss": []}, "expected a dict with the lists")
+    mutants = {
+        "hard": ({"hard": True}, r"\*hard\* labels"),
+        "no_zero_grad": ({"zero_grad": False}, "zero_grad"),
+        "eval_on_train": ({"eval_on_train": True}, "eval_acc is|never saw the evaluation examples"),
+        "ignores_lr": ({"fixed_lr": 1e-3}, "learning rate of step|weights differ"),
+        "constant_lr": ({"schedule": "constant"}, "It is constant"),
+        "cosine": ({"schedule": "cosine"}, "learning rate of step"),
+        "per_epoch": ({"schedule": "per_epoch"}, "once per batch"),
+        "eval_in_train_mode": ({"eval_mode": False}, "train mode"),
+        "sgd": ({"sgd": True}, "weights differ"),
+    }
+    for name, (flaw, match) in mutants.items():
+        rejects(checks.check_train_on_soft_labels, functools.partial(loop, **flaw), match)
+
+    def one_epoch_too_many(model, train, targets, evaluate_on, epochs, *args):
+        return loop(model, train, targets, evaluate_on, epochs + 1, *args)
+
+    def no_shuffle_repeats_the_first_batch(model, train, targets, evaluate_on, epochs, batch_size, *args):
+        class First:  # every batch is the first batch_size rows
+            def __len__(self):
+                return len(train)
+
+            def batch(self, idx):
+                return train.batch(torch.arange(len(idx)))
+        return loop(model, First(), targets, evaluate_on, epochs, batch_size, *args)
+
+    rejects(checks.check_train_on_soft_labels, one_epoch_too_many, "one per optimizer step")
+    rejects(checks.check_train_on_soft_labels, no_shuffle_repeats_the_first_batch, "weights differ|exactly once")

@@ -51,25 +51,76 @@ def test_logconf_coef():
     rejects(checks.check_logconf_coef, lambda s, a, w: round(losses.logconf_coef(s, a, w), 4), "rounded to 4")
 
 
-def _logconf(logits, weak, coef, harden=losses.harden_adaptive, detach=True):
+def _logconf(logits, weak, step_frac, aux_coef=0.25, warmup_frac=0.2, *, harden="adaptive", detach=True,
+             coef="ramp", reduce="mean"):
+    """The confidence loss written by a learner, with the mistakes the checker must catch as switches."""
+    c = {"ramp": losses.logconf_coef(step_frac, aux_coef, warmup_frac), "none": aux_coef, "fixed": 0.5,
+         "jump": aux_coef * (1.0 if step_frac > warmup_frac else step_frac)}[coef]
     ctx = torch.no_grad() if detach else torch.enable_grad()
     with ctx:
         probs = torch.softmax(logits, -1)
-        hard = harden(probs, weak[:, 1].mean()) if harden is losses.harden_adaptive else probs.argmax(1)
-        target = (1 - coef) * weak + coef * F.one_hot(hard, 2).float()
+        rate = {"adaptive": weak[:, 1].mean(), "own": probs[:, 1].mean()}.get(harden)
+        hard = probs.argmax(1) if rate is None else losses.harden_adaptive(probs.detach(), rate)
+        onehot = F.one_hot(hard, 2).float()
         if not detach:
-            target = (1 - coef) * weak + coef * (F.one_hot(hard, 2).float() + probs - probs.detach())
-    return -(target * torch.log_softmax(logits, -1)).sum(-1).mean()
+            onehot = onehot + probs - probs.detach()  # the same value, but the gradient flows through the target
+        target = (1 - c) * weak + c * onehot
+    per_row = -(target * torch.log_softmax(logits, -1)).sum(-1)
+    return per_row.mean() if reduce == "mean" else per_row.sum() if reduce == "sum" else per_row
 
 
-def test_logconf_loss():
-    checks.check_logconf_loss(_logconf)
-    rejects(checks.check_logconf_loss, stub, "NotImplementedError")
-    rejects(checks.check_logconf_loss, lambda x, w, c: _logconf(x, w, c, harden=None), "argmax")
-    rejects(checks.check_logconf_loss, lambda x, w, c: _logconf(x, w, c, detach=False), "detached")
-    rejects(checks.check_logconf_loss, lambda x, w, c: losses.xent_loss(x, w), "expected")
-    rejects(checks.check_logconf_loss, lambda x, w, c: _logconf(x, w, c).item(), "0-d tensor")
-    rejects(checks.check_logconf_loss, lambda x, w, c: _logconf(x, w, 0.75), r"coef=0.0\)")  # coef ignored
+def test_my_logconf():
+    import functools
+
+    checks.check_my_logconf(_logconf)
+
+    def reference(logits, targets, step_frac, aux_coef=0.25, warmup_frac=0.2):
+        return losses.logconf_loss(logits, targets, step_frac, aux_coef=aux_coef, warmup_frac=warmup_frac)
+
+    checks.check_my_logconf(reference)
+
+    def stub_loss(logits, targets, step_frac, aux_coef=0.25, warmup_frac=0.2):
+        raise NotImplementedError("Exercise: write your code here, then delete this line.")
+
+    rejects(checks.check_my_logconf, stub_loss, "NotImplementedError")
+    mutants = {
+        "target not detached": ({"detach": False}, "gradient is not"),
+        "coefficient not warmed up": ({"coef": "none"}, "not warmed up"),
+        "the code release's jump": ({"coef": "jump"}, "code release's schedule"),
+        "a fixed coefficient": ({"coef": "fixed"}, "expected"),
+        "fixed 0.5 hardening": ({"harden": "argmax"}, "argmax"),
+        "rate of the student's own predictions": ({"harden": "own"}, "from the weak labels"),
+        "sum over the batch": ({"reduce": "sum"}, "sum over the batch"),
+        "per-row losses": ({"reduce": "none"}, r"returned \(64,\)"),
+    }
+    for name, (flaw, match) in mutants.items():
+        def mutant(logits, targets, step_frac, aux_coef=0.25, warmup_frac=0.2, _flaw=flaw):
+            return _logconf(logits, targets, step_frac, aux_coef, warmup_frac, **_flaw)
+        rejects(checks.check_my_logconf, mutant, match)
+
+    def plain_xent(logits, targets, step_frac, aux_coef=0.25, warmup_frac=0.2):
+        return losses.xent_loss(logits, targets)
+
+    def item(logits, targets, step_frac, aux_coef=0.25, warmup_frac=0.2):
+        return _logconf(logits, targets, step_frac, aux_coef, warmup_frac).item()
+
+    def all_under_no_grad(logits, targets, step_frac, aux_coef=0.25, warmup_frac=0.2):
+        with torch.no_grad():
+            return _logconf(logits, targets, step_frac, aux_coef, warmup_frac)
+
+    def ignores_aux_coef(logits, targets, step_frac, aux_coef=0.25, warmup_frac=0.2):
+        return _logconf(logits, targets, step_frac, 0.25, warmup_frac)
+
+    def no_options(logits, targets, step_frac):
+        return _logconf(logits, targets, step_frac)
+
+    rejects(checks.check_my_logconf, plain_xent, "plain cross-entropy")
+    rejects(checks.check_my_logconf, item, "0-d tensor")
+    rejects(checks.check_my_logconf, all_under_no_grad, "without a gradient")
+    rejects(checks.check_my_logconf, ignores_aux_coef, "aux_coef=0.75")
+    rejects(checks.check_my_logconf, no_options, "must take")
+    rejects(checks.check_my_logconf, lambda logits, targets, step_frac, aux_coef, warmup_frac: 0, "name of its own")
+    rejects(checks.check_my_logconf, functools.partial(_logconf, coef="none"), "not warmed up|name of its own")
 
 
 def test_product_loss():

@@ -173,7 +173,7 @@ def test_lesson_shows_one_lesson(progress, capsys):
     out = capsys.readouterr().out
     assert "lesson 00: 1 of 1 exercises pass" in out and "lesson 01" not in out and "all lessons" not in out
     assert main(["progress", "--lesson", "lesson03"]) == 0
-    assert "lesson 03: 0 of 6 exercises pass" in capsys.readouterr().out
+    assert "lesson 03: 0 of 7 exercises pass" in capsys.readouterr().out
     assert main(["progress", "--lesson", "42"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error: --lesson 42") and "00, 01" in err[0]

@@ -11,10 +11,12 @@ import numpy as np
 import torch
 from torch import nn
 
-from . import checked_call, close, passed, rounded, record_checks
+from . import checked_call, close, passed, rounded, record_checks, soft_label_loop
+from .soft_label_loop import Examples
 
 __all__ = ["check_mean_pool", "check_last_token_pool", "check_classifier", "check_train_step",
-           "check_weak_labels", "check_w2s_summary", "tiny_encoder", "HINTS"]
+           "check_train_on_soft_labels", "check_weak_labels", "check_w2s_summary", "tiny_encoder", "Examples",
+           "HINTS"]
 
 # One nudge per exercise, shown when the learner's code crashes (the lesson's hints have more).
 HINTS = {
@@ -27,7 +29,11 @@ HINTS = {
                         "with `pool` and the mask, and apply the head.",
     "train_step": "zero the gradients, compute the soft-label cross-entropy from log_softmax of the logits, "
                   "backpropagate, step, and return the loss as a float.",
-    "weak_labels": "switch the model to eval mode, run every batch under torch.no_grad(), turn logits into "
+    "train_on_soft_labels": "seed a torch.Generator for the shuffles; AdamW over the trainable parameters and "
+                            "transformers' linear schedule with warmup, stepped once per batch; each epoch, "
+                            "every example once in batches of batch_size, then accuracy on evaluate_on in eval "
+                            "mode without gradients; return the history dict.",
+    "weak_labels": "switch the model to eval mode, run every batch without gradients, turn logits into "
                    "probabilities with a softmax, and join the batches into one numpy array.",
     "w2s_summary": "an accuracy is the mean of (argmax of the probabilities == label); compute the three, then "
                    "PGR with the package's pgr.",
@@ -216,6 +222,16 @@ def check_train_step(fn: Callable) -> None:
                 raise AssertionError(f"after step {step + 1} the parameter {name} is not where one optimizer step "
                                      f"should put it.{hint}")
     passed("train_step", 4)
+
+
+# ------------------------------------------------------------------------------------------ training loop
+def check_train_on_soft_labels(fn: Callable) -> None:
+    """``train_on_soft_labels(model, train, targets, evaluate_on, epochs, batch_size, lr, warmup_frac, seed)``:
+    AdamW, a linear warmup-then-decay schedule per step, soft-label cross-entropy in shuffled minibatches,
+    and accuracy on the evaluation examples after every epoch; returns the history
+    (:mod:`w2s_edu.checks.soft_label_loop` holds the reference and the cases)."""
+    soft_label_loop.check(fn, lambda *args, what: _run(*args, exercise="train_on_soft_labels", what=what))
+    passed("train_on_soft_labels", 9)
 
 
 # ------------------------------------------------------------------------------------------ weak labels

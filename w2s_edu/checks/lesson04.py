@@ -1,18 +1,20 @@
 """Checks for lesson 04 (confidence losses): hardening with a fixed and an adaptive threshold, the
-warmup schedule, the auxiliary confidence loss and the product loss. The package's reference
-implementations in :mod:`w2s_edu.losses` give the expected values."""
+warmup schedule, the auxiliary confidence loss as a training loss for ``run_w2s``, and the product loss.
+The package's reference implementations in :mod:`w2s_edu.losses` give the expected values."""
 
 from __future__ import annotations
 
+import inspect
 import random
 from typing import Callable
 
 import torch
+import torch.nn.functional as F
 
 from .. import losses as ref
 from . import checked_call, close, passed, rounded, record_checks
 
-__all__ = ["check_harden_fixed", "check_harden_adaptive", "check_logconf_coef", "check_logconf_loss",
+__all__ = ["check_harden_fixed", "check_harden_adaptive", "check_logconf_coef", "check_my_logconf",
            "check_product_loss", "HINTS"]
 
 # One nudge per exercise, shown when the learner's code crashes (the lesson's hints have more).
@@ -23,9 +25,9 @@ HINTS = {
                        "positive_rate quantile of that column.",
     "logconf_coef": "a linear ramp: the fraction of the warmup done, capped at 1, times aux_coef; with no "
                     "warmup (warmup_frac == 0) there is nothing to divide by and the coefficient is aux_coef.",
-    "logconf_loss": "build the target without gradients: harden the student's own probabilities at the weak "
-                    "labels' positive rate, mix with the weak labels by coef; then the batch-mean cross-entropy "
-                    "of log_softmax(logits) against that target.",
+    "my_logconf": "first the scheduled coefficient from step_frac; then, without gradients, harden the "
+                  "student's own probabilities at the weak labels' positive rate and mix them with the weak labels "
+                  "by that coefficient; last, the batch-mean cross-entropy of the logits against the mixture.",
     "product_loss": "build the target without gradients: weak**alpha times the student's probabilities**beta, "
                     "renormalised per row (a tiny constant keeps a row of zeros finite); then the batch-mean "
                     "cross-entropy against it.",
@@ -119,33 +121,80 @@ def check_logconf_coef(fn: Callable) -> None:
     passed("logconf_coef", len(cases))
 
 
-def check_logconf_loss(fn: Callable) -> None:
-    """``logconf_loss(logits, weak_probs, coef) -> scalar``: CE against (1-coef)*weak + coef*hardened own preds."""
-    g = torch.Generator().manual_seed(3)
-    logits = torch.randn(64, 2, generator=g) * 2 + torch.tensor([1.5, 0.0])  # a student leaning to class 0
-    weak = torch.softmax(torch.randn(64, 2, generator=g), -1)
-    for coef in (0.0, 0.3, 0.75):
+def _logconf_case(seed: int, n: int = 64):
+    g = torch.Generator().manual_seed(seed)
+    logits = torch.randn(n, 2, generator=g) * 2 + torch.tensor([1.5, 0.0])  # a student leaning to class 0
+    weak = torch.softmax(torch.randn(n, 2, generator=g) + torch.tensor([0.0, 0.4]), -1)
+    return logits, weak
+
+
+def _jump_coef(step_frac, aux_coef, warmup_frac):  # the reference code release's schedule (see the lesson)
+    return aux_coef * (1.0 if step_frac > warmup_frac else step_frac)
+
+
+def _mixed(logits, weak, coef, hardened):
+    return ref.xent_loss(logits, (1 - coef) * weak + coef * F.one_hot(hardened, 2).float())
+
+
+def check_my_logconf(fn: Callable) -> None:
+    """``my_logconf(logits, targets, step_frac, aux_coef=0.25, warmup_frac=0.2) -> scalar``: the auxiliary
+    confidence loss as a training loss (the coefficient warmed up, hardening at the weak labels' positive
+    rate, the mixed target detached, the batch mean), usable as ``run_w2s(cfg.replace(losses=[fn]))``."""
+    try:
+        takes_step, options = ref.callable_loss_params(fn)
+    except ValueError as err:
+        raise AssertionError(f"my_logconf cannot be given to run_w2s: {err}.") from None
+    flexible = any(p.kind == p.VAR_KEYWORD for p in inspect.signature(fn).parameters.values())  # **kwargs
+    if not takes_step or (set(options) != {"aux_coef", "warmup_frac"} and not flexible):
+        raise AssertionError("my_logconf must take (logits, targets, step_frac, aux_coef, warmup_frac): the training "
+                             "loop passes step_frac, and aux_coef and warmup_frac from the config.")
+    cases = [(0.0, 0.25, 0.2), (0.05, 0.75, 0.2), (0.1, 0.5, 0.2), (0.19, 0.75, 0.2), (0.5, 0.75, 0.2),
+             (1.0, 0.3, 0.5), (0.3, 0.6, 0.0)]
+    for i, (step_frac, aux_coef, warmup_frac) in enumerate(cases):
+        logits, weak = _logconf_case(i)
         x = logits.clone().requires_grad_(True)
-        out = _run(fn, x, weak, coef, exercise="logconf_loss", what=f"logconf_loss(logits, weak, {coef})")
+        what = f"my_logconf(logits, targets, step_frac={step_frac}, aux_coef={aux_coef}, warmup_frac={warmup_frac})"
+        out = _run(lambda a, b: fn(a, b, step_frac=step_frac, aux_coef=aux_coef, warmup_frac=warmup_frac),
+                   x, weak.clone(), exercise="my_logconf", what=what)
         if not isinstance(out, torch.Tensor) or out.dim() != 0:
-            raise AssertionError("logconf_loss must return a 0-d tensor (the batch mean), so .backward() works.")
-        want = ref.logconf_loss(logits, weak, step_frac=1.0, aux_coef=coef, warmup_frac=0.0)
+            shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
+            raise AssertionError(f"{what} returned {shape}; return a 0-d tensor (the batch mean, not .item()), so "
+                                 "that training can call .backward() on it.")
+        if not out.requires_grad:
+            raise AssertionError(f"{what} returned a tensor without a gradient: only the *target* is built without "
+                                 "gradients; the cross-entropy itself must be computed from the logits outside "
+                                 "torch.no_grad().")
+        want = ref.logconf_loss(logits, weak, step_frac, aux_coef=aux_coef, warmup_frac=warmup_frac)
         if not close(out.item(), want.item(), 1e-5):
-            fixed = ref.xent_loss(logits, (1 - coef) * weak + coef * torch.nn.functional.one_hot(
-                torch.softmax(logits, -1).argmax(1), 2).float())
-            argmax = close(out.item(), fixed.item(), 1e-5)
-            hint = (" It matches hardening with argmax (a fixed 0.5 threshold); use the adaptive threshold with the "
-                    "positive rate of the weak labels, weak_probs[:, 1].mean()." if argmax else "")
-            raise AssertionError(f"logconf_loss(..., coef={coef}) = {out.item():.5f}, "
-                                 f"expected {want.item():.5f}.{hint}")
+            coef = ref.logconf_coef(step_frac, aux_coef, warmup_frac)
+            adaptive = ref.harden_adaptive(torch.softmax(logits, -1), weak[:, 1].mean())
+            argmax = torch.softmax(logits, -1).argmax(1)
+            own_rate = ref.harden_adaptive(torch.softmax(logits, -1), torch.softmax(logits, -1)[:, 1].mean())
+            candidates = [
+                (_mixed(logits, weak, aux_coef, adaptive), " The coefficient is not warmed up: during the first "
+                 "warmup_frac of training it must ramp from 0 to aux_coef (your logconf_coef)."),
+                (_mixed(logits, weak, _jump_coef(step_frac, aux_coef, warmup_frac), adaptive), " That is the code "
+                 "release's schedule, aux_coef * step_frac during the warmup: ramp to aux_coef by the end of the "
+                 "warmup instead (step_frac / warmup_frac)."),
+                (_mixed(logits, weak, coef, argmax), " It matches hardening with argmax (a fixed 0.5 threshold); "
+                 "harden adaptively at the positive rate of the weak labels (the mean of their class-1 column)."),
+                (_mixed(logits, weak, coef, own_rate), " The positive rate must come from the weak labels "
+                 "(targets), not from the student's own probabilities."),
+                (_mixed(logits, weak, coef, adaptive) * len(logits), " That is the sum over the batch: return the "
+                 "mean, so that the loss does not grow with the batch size."),
+                (ref.xent_loss(logits, weak), " That is plain cross-entropy against the weak labels: mix in the "
+                 "student's hardened predictions with weight coef."),
+            ]
+            hint = next((h for value, h in candidates if close(out.item(), value.item(), 1e-5)), "")
+            raise AssertionError(f"{what} = {out.item():.5f}, expected {want.item():.5f}.{hint}")
         out.backward()
         grad_ref = logits.clone().requires_grad_(True)
-        ref.logconf_loss(grad_ref, weak, step_frac=1.0, aux_coef=coef, warmup_frac=0.0).backward()
+        ref.logconf_loss(grad_ref, weak, step_frac, aux_coef=aux_coef, warmup_frac=warmup_frac).backward()
         if x.grad is None or not torch.allclose(x.grad, grad_ref.grad, atol=1e-6):
-            raise AssertionError("the value is right but the gradient is not: the mixed target must be detached "
-                                 "(compute the hardened labels under torch.no_grad()), so gradients flow only "
-                                 "through the logits being trained.")
-    passed("logconf_loss", 6)
+            raise AssertionError(f"{what}: the value is right but the gradient is not: build the mixed target "
+                                 "without gradients (torch.no_grad(), or .detach() it), so that only the logits "
+                                 "being trained move, not the target.")
+    passed("my_logconf", len(cases) + 1)
 
 
 def check_product_loss(fn: Callable) -> None:

@@ -87,8 +87,29 @@ def fit(model, train_step: Callable, inputs: Inputs, targets: np.ndarray, epochs
     return losses
 
 
+def fit_with_loop(train_loop: Callable, model, inputs: Inputs, targets: np.ndarray, evaluate_on: tuple,
+                  epochs: int, lr: float, batch_size: int, seed: int, desc: str) -> tuple[list[float], list[float]]:
+    """Train ``model`` with the learner's whole loop, ``train_loop(model, train, targets, evaluate_on, epochs,
+    batch_size, lr, warmup_frac, seed) -> history``; returns its per-step losses and per-epoch accuracies."""
+    if not any(p.requires_grad for p in model.parameters()):
+        raise ValueError(f"{desc}: the model has no trainable parameters. Did the classifier register its head "
+                         "as an nn.Module attribute (self.head = nn.Linear(...))?")
+    torch.manual_seed(seed)
+    print(f"{desc}: {epochs} epoch(s) with your train_on_soft_labels", flush=True)
+    history = train_loop(model, inputs, torch.as_tensor(np.asarray(targets), dtype=torch.float32), evaluate_on,
+                         epochs, batch_size, lr, 0.1, seed)
+    if not isinstance(history, dict) or not {"loss", "eval_acc"} <= set(history):
+        raise ValueError(f"{desc}: train_on_soft_labels returned {type(history).__name__}; expected its history "
+                         "dict with 'loss', 'lr' and 'eval_acc'.")
+    losses = [float(v) for v in history["loss"]]
+    if not all(np.isfinite(losses)):
+        raise FloatingPointError(f"{desc}: the loss became non-finite during training. Check the loss "
+                                 "(log_softmax, not log(softmax)) or lower the learning rate.")
+    return losses, [float(a) for a in history["eval_acc"]]
+
+
 def run_by_hand(pool: Callable, classifier: Callable, train_step: Callable, weak_labels: Callable,
-                config: HandmadeConfig | None = None, **overrides) -> dict:
+                config: HandmadeConfig | None = None, train_loop: Callable | None = None, **overrides) -> dict:
     """Run weak -> strong with the learner's pieces; returns test probabilities, labels and timings.
 
     * ``pool(hidden, mask) -> (B, H)``: the pooling, for this backbone kind (mean for encoders,
@@ -96,7 +117,10 @@ def run_by_hand(pool: Callable, classifier: Callable, train_step: Callable, weak
     * ``classifier(backbone, pool) -> nn.Module`` whose ``forward(batch)`` takes
       ``{"input_ids", "attention_mask"}`` and returns logits (B, 2);
     * ``train_step(model, optimizer, batch, soft_targets) -> loss``: one optimisation step;
-    * ``weak_labels(model, batches) -> np.ndarray (N, 2)``: probabilities on ``train_strong``.
+    * ``weak_labels(model, batches) -> np.ndarray (N, 2)``: probabilities on ``train_strong``;
+    * ``train_loop`` (optional), the learner's whole loop (lesson 03's ``train_on_soft_labels``): it then
+      trains every model instead of :func:`fit`, evaluating on the first 256 test examples after each
+      epoch (``out["eval_curves"]``).
     """
     cfg = config or HandmadeConfig()
     if overrides:
@@ -121,14 +145,25 @@ def run_by_hand(pool: Callable, classifier: Callable, train_step: Callable, weak
             raise ValueError(f"weak_labels returned shape {probs.shape}; expected ({len(inputs)}, 2).")
         return probs
 
-    out = {"labels": labels["test"], "config": asdict(cfg), "loss_curves": {}}
+    out = {"labels": labels["test"], "config": asdict(cfg), "loss_curves": {}, "eval_curves": {}}
+
+    def train(role, model, inputs, split_name, targets, epochs, lr, desc):
+        if train_loop is None:
+            out["loss_curves"][role] = fit(model, train_step, inputs[split_name], targets, epochs, lr,
+                                           cfg.batch_size, cfg.seed, desc)
+            return
+        n_eval = min(256, len(labels["test"]))
+        evaluate_on = (inputs["test"].subset(np.arange(n_eval)), torch.as_tensor(labels["test"][:n_eval]))
+        out["loss_curves"][role], out["eval_curves"][role] = fit_with_loop(
+            train_loop, model, inputs[split_name], targets, evaluate_on, epochs, lr, cfg.batch_size, cfg.seed, desc)
+
     # weak supervisor: frozen small backbone + a trained head
     backbone, inputs = prepare(cfg.weak, fresh=True)
     for p in backbone.parameters():
         p.requires_grad_(False)
     weak = classifier(backbone, pool)
-    out["loss_curves"]["weak"] = fit(weak, train_step, inputs["train_weak"], truth["train_weak"], cfg.weak_epochs,
-                                     cfg.weak_lr, cfg.batch_size, cfg.seed, f"weak {cfg.weak} (probe)")
+    train("weak", weak, inputs, "train_weak", truth["train_weak"], cfg.weak_epochs, cfg.weak_lr,
+          f"weak {cfg.weak} (probe)")
     soft = predict(weak, inputs["train_strong"])
     out["weak_labels"], out["weak_label_truth"] = soft, labels["train_strong"]
     out["weak"] = predict(weak, inputs["test"])
@@ -138,8 +173,7 @@ def run_by_hand(pool: Callable, classifier: Callable, train_step: Callable, weak
                                       ("student", "train_strong", soft)):
         backbone, inputs = prepare(cfg.strong, fresh=True)
         model = classifier(backbone, pool)
-        out["loss_curves"][role] = fit(model, train_step, inputs[split_name], targets, cfg.strong_epochs,
-                                       cfg.strong_lr, cfg.batch_size, cfg.seed, f"{role} {cfg.strong}")
+        train(role, model, inputs, split_name, targets, cfg.strong_epochs, cfg.strong_lr, f"{role} {cfg.strong}")
         out[role] = predict(model, inputs["test"])
         del model, backbone
     out["seconds"] = time.time() - start
