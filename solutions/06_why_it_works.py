@@ -165,10 +165,22 @@ print(f"the supervisor explains {world['weak_r2']:.0%} of the target's variance 
 #   inverting $\Phi^\top \Phi$ fails.
 # * No penalty: a ridge term would move the student off the projection.
 #
-# <details><summary>Hint</summary>
+# <details><summary>Hint 1: a nudge</summary>
 #
-# NumPy's `np.linalg` has a least-squares solver that copes with repeated columns. Read what it
-# returns: a tuple, of which you need one element. Pass `rcond=None` to silence a warning.
+# A least-squares fit is a projection, and NumPy's `np.linalg` module has a solver for it that copes
+# with repeated columns (inverting the normal equations does not). Add no intercept and no penalty: the
+# features already hold a constant column.
+#
+# </details>
+#
+# <details><summary>Hint 2: closer</summary>
+#
+# Convert both inputs to float arrays and flatten the weak predictions, then call the least-squares
+# solver on the features and the weak predictions. It returns a tuple: the coefficients come first,
+# followed by the residuals, the rank and the singular values. Pass `rcond=None` to silence a warning.
+# Return the coefficients, one per column, not the predictions.
+#
+# The worked answer is in [the solution notebook](../solutions/06_why_it_works.ipynb).
 #
 # </details>
 
@@ -203,10 +215,21 @@ checks.check_least_squares_student(least_squares_student)
 # with $d$ the *mean squared* difference. The theorem says `slack >= 0`. Accept lists as well as arrays,
 # and arrays of shape `(n, 1)` as well as `(n,)`.
 #
-# <details><summary>Hint</summary>
+# <details><summary>Hint 1: a nudge</summary>
 #
 # Flatten every input first: a `(n, 1)` column minus a `(n,)` array broadcasts to an `(n, n)` matrix
-# without any error. Then it is three means of squared differences and two subtractions.
+# without any error. The distance d is a mean, not a sum, and stays squared (no square root).
+#
+# </details>
+#
+# <details><summary>Hint 2: closer</summary>
+#
+# After converting the three inputs to flat float arrays, compute the three mean squared differences
+# (weak against target, student against target, student against weak). The gain is the first minus the
+# second; the slack is the gain minus the misfit. Return the five values as Python floats under the
+# keys shown above.
+#
+# The worked answer is in [the solution notebook](../solutions/06_why_it_works.ipynb).
 #
 # </details>
 
@@ -246,6 +269,8 @@ for part in ("train", "test"):
                                                      world[part]["target"]))
 
 # %% [markdown]
+# <details><summary>Answer: what happens, and why</summary>
+#
 # On the training examples the slack is zero, up to floating-point rounding: that is Pythagoras,
 # exactly. On the test examples it is small, of either sign: the student was the
 # projection for the *training* sample, and a fresh sample's geometry differs a little.
@@ -253,6 +278,8 @@ for part in ("train", "test"):
 # Note also what the theorem does *not* promise: the student is still far from the target. Its
 # error is err(weak) minus the misfit, and most of the supervisor's error lies inside the strong
 # class, where the projection cannot tell it from the truth. The student copies that part.
+#
+# </details>
 
 # %% [markdown]
 # **Predict before you run.** Now restrict the student to heads with **nonnegative** weights, found by
@@ -267,10 +294,14 @@ for part in ("train", "test"):
                                                          world[part]["target"]))
 
 # %% [markdown]
+# <details><summary>Answer: what happens, and why</summary>
+#
 # The slack is now strictly positive: the projection onto a convex set that is not a subspace sits
 # at an obtuse angle, and the student gains *more* than its misfit. Compare the two students'
 # errors too: a smaller class that still contains the truth leaves less room for the supervisor's
 # errors to be copied.
+#
+# </details>
 
 # %% [markdown]
 # ### Misfit across many supervisors
@@ -303,12 +334,16 @@ fig.tight_layout()
 plt.show()
 
 # %% [markdown]
+# <details><summary>Answer: what happens, and why</summary>
+#
 # On the training examples every point sits on the line: misfit *is* the gain. On the test examples
 # the points scatter slightly around it. The noisier supervisors have the larger misfits: noise in
 # the supervisor's view is something the student cannot represent, so the projection removes it,
 # and all of it was error. (Their students still end up worse than those of the noise-free
 # supervisors with the same view: a larger gain from a worse starting point.) This is the paper's practical suggestion too: misfit,
 # which needs no ground truth, tells you how much a given supervisor's student gained.
+#
+# </details>
 
 # %% [markdown]
 # ### When the truth is outside the student's class
@@ -327,12 +362,16 @@ for knows in (False, True):
     report(f"supervisor knows it: {knows}", m["train"])
 
 # %% [markdown]
+# <details><summary>Answer: what happens, and why</summary>
+#
 # With the first supervisor the slack stays small: nothing guarantees its sign any more, but what
 # this supervisor gets wrong outside the strong class has little to do with what the target has
 # there. With the second the slack is large and negative, and so is the gain itself: the student is
 # *worse* than its supervisor. The
 # projection drops whatever the student's class cannot represent, and here that includes something
 # the supervisor had right.
+#
+# </details>
 #
 # <details><summary>Why: the slack, computed exactly</summary>
 #
@@ -426,12 +465,23 @@ plt.show()
 # those `k` labels are 1, else 0. Return an integer array of shape `(len(query_x),)`. You may assume
 # `k` is odd and at most the number of labelled points. Do not modify the inputs.
 #
-# <details><summary>Hint</summary>
+# <details><summary>Hint 1: a nudge</summary>
 #
-# Drop the abstentions first (a boolean mask on both `train_x` and `train_labels`). Broadcasting
-# `query_x[:, None, :]` against the training points gives all differences at once; sum their squares
-# over the last axis for an `(n_query, n_train)` matrix. `np.argsort` along axis 1 orders each row's
-# neighbours (`np.argpartition` does it faster). Index the labels with the first `k` columns.
+# Drop the abstentions first, with one boolean mask applied to both the training points and their
+# labels. The rest is distances: broadcasting gives every query-to-training distance at once, and a sort
+# along each row finds the nearest.
+#
+# </details>
+#
+# <details><summary>Hint 2: closer</summary>
+#
+# With only the labelled points kept, broadcast `query_x[:, None, :]` against the training points and
+# sum the squared differences over the last axis: an `(n_query, n_train)` matrix. `np.argsort` along
+# axis 1 (or the faster `np.argpartition`) orders each row's neighbours; take the first `k` columns, index
+# the labels with them, and call a query 1 when more than half of its `k` labels are 1. Return an integer
+# array, and leave the inputs untouched (mask, do not delete in place).
+#
+# The worked answer is in [the solution notebook](../solutions/06_why_it_works.ipynb).
 #
 # </details>
 
@@ -478,11 +528,22 @@ checks.check_knn_student(knn_student)
 # supervisor disagree exactly when one is right and the other wrong, so `disagreement` is the 0-1
 # version of the misfit.
 #
-# <details><summary>Hint</summary>
+# <details><summary>Hint 1: a nudge</summary>
 #
-# Convert both arrays to booleans first. Each of fixed, copied and broken is the mean of one
-# combination of `w`, `~w`, `s` and `~s` joined with `&`. Once you have them, check on paper what
-# `fixed - broken` and `fixed + broken` are.
+# Convert both arrays to booleans first. Then fixed, copied and broken are each the mean of one
+# combination of the two arrays and their negations (`~`), joined with `&`.
+#
+# </details>
+#
+# <details><summary>Hint 2: closer</summary>
+#
+# Work over all entries, whatever the shape (a mean over the whole array, and its size for `n`): fixed
+# is supervisor wrong and student right, copied is both wrong, broken is supervisor right and student
+# wrong, and disagreement is where the two arrays differ. `fixed_share` divides fixed by fixed plus
+# copied, and is a float nan when that sum is 0. Then check on paper what fixed minus broken and fixed
+# plus broken are.
+#
+# The worked answer is in [the solution notebook](../solutions/06_why_it_works.ipynb).
 #
 # </details>
 
@@ -545,6 +606,8 @@ fig.tight_layout()
 plt.show()
 
 # %% [markdown]
+# <details><summary>Answer: what happens, and why</summary>
+#
 # With random errors the student fixes almost all of its supervisor's mistakes (pseudolabel
 # correction) and is about as accurate on the points the supervisor never labelled (coverage
 # expansion): an unlabelled point's nearest labelled neighbours are in its own cluster, and mostly
@@ -556,6 +619,8 @@ plt.show()
 # 02's random-versus-systematic result seen through the theory: what decides is not how many labels
 # are wrong but whether, *in the student's representation*, the mistakes are surrounded by correct
 # labels.
+#
+# </details>
 
 # %% [markdown]
 # ## 4. When it cannot: a student that fits its labels exactly
@@ -600,6 +665,8 @@ for k in KS:
           f"agreement with training labels {np.mean([x['train_agreement'] for x in r]):.3f}")
 
 # %% [markdown]
+# <details><summary>Answer: what happens, and why</summary>
+#
 # With random errors and a large `k`, the student agrees with about three quarters of its training
 # labels (the right ones) and gains about as much as there was to gain. As `k` shrinks, its
 # agreement with its own labels climbs to 100% and its gain over the supervisor falls toward zero;
@@ -617,6 +684,8 @@ for k in KS:
 # their weak labels ever more exactly (lesson 05's overfitting curves, lesson 02's 100-epoch run).
 # Short training, regularisation and early stopping are ways of keeping the student unable to fit
 # its supervisor's mistakes.
+#
+# </details>
 
 # %% [markdown]
 # ## 5. Three ways to fail, one summary
@@ -681,6 +750,8 @@ fig.tight_layout()
 plt.show()
 
 # %% [markdown]
+# <details><summary>Answer: what happens, and why</summary>
+#
 # Every point is on or below the line. That is not an experimental finding but arithmetic: with two
 # classes `gain = fixed - broken` and `disagreement = fixed + broken`, so
 #
@@ -699,6 +770,8 @@ plt.show()
 # fixed share with the toy world's: there the student's representation made the supervisor's
 # mistakes easy to outvote, and here you can see how far a finetuned MiniLM gets. (SMOKE runs use 64
 # test examples: read nothing into their numbers.)
+#
+# </details>
 
 # %% [markdown]
 # ## 7. Think about it

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from w2s_edu.checks import lesson05 as checks
+from w2s_edu.checks import paired_test
 
 
 def stub(*args, **kwargs):
@@ -236,3 +237,154 @@ def test_early_stop():
     rejects(checks.check_early_stop, uses_positions, "expected")
     rejects(checks.check_early_stop, counter_never_resets, "expected")
     rejects(checks.check_early_stop, lambda *a: None, "pair")
+
+
+# ------------------------------------------------------------------------------------------ does_it_help
+def _does_it_help(a_correct, b_correct, n_boot=2000, seed=0, mode="paired", quantiles=(2.5, 97.5),
+                  fixed_seed=None, fixed_n_boot=None, ties_win=False, from_mean=False, sign=1):
+    """A paired bootstrap over seeds and test examples, with a knob per mistake: ``mode`` (``paired``,
+    ``examples`` or ``seeds`` only, ``unpaired``), the quantiles, a seed or n_boot that ignores the argument,
+    ties counted as wins, the verdict from the mean, and the sign of the difference."""
+    a, b = (np.atleast_2d(np.asarray(x, float)) for x in (a_correct, b_correct))
+    rng = np.random.default_rng(seed if fixed_seed is None else fixed_seed)
+    n_seeds, n_test = a.shape
+    diffs = []
+    for _ in range(n_boot if fixed_n_boot is None else fixed_n_boot):
+        s = rng.integers(0, n_seeds, n_seeds) if mode != "examples" else np.arange(n_seeds)
+        i = rng.integers(0, n_test, n_test) if mode != "seeds" else np.arange(n_test)
+        if mode == "unpaired":
+            s2, i2 = rng.integers(0, n_seeds, n_seeds), rng.integers(0, n_test, n_test)
+            diffs.append(b[s][:, i].mean() - a[s2][:, i2].mean())
+        else:
+            diffs.append(b[s][:, i].mean() - a[s][:, i].mean())
+    low, high = (sign * v for v in np.percentile(diffs, quantiles))
+    low, high = min(low, high), max(low, high)
+    per_seed = sign * (b.mean(axis=1) - a.mean(axis=1))
+    diff = sign * float(b.mean() - a.mean())
+    decide = (diff, diff) if from_mean else (low, high)
+    verdict = "helps" if decide[0] > 0 else "hurts" if decide[1] < 0 else "no detectable difference"
+    wins = int((per_seed >= 0).sum() if ties_win else (per_seed > 0).sum())
+    return {"diff": diff, "ci": (float(low), float(high)), "wins": wins, "verdict": verdict}
+
+
+def _vectorised(a_correct, b_correct, n_boot=2000, seed=0):
+    """The same test drawn exactly as metrics.paired_difference draws: all seed indices, then all example
+    indices, from one generator."""
+    a, b = (np.atleast_2d(np.asarray(x, float)) for x in (a_correct, b_correct))
+    n_seeds, n_test = a.shape
+    rng = np.random.default_rng(seed)
+    seeds, examples = rng.integers(0, n_seeds, (n_boot, n_seeds)), rng.integers(0, n_test, (n_boot, n_test))
+    d = b - a
+    diffs = np.array([d[s][:, i].mean() for s, i in zip(seeds, examples)])
+    low, high = np.percentile(diffs, [2.5, 97.5])
+    per_seed = d.mean(axis=1)
+    verdict = "helps" if low > 0 else "hurts" if high < 0 else "no detectable difference"
+    return {"diff": float(d.mean()), "ci": (float(low), float(high)), "wins": int((per_seed > 0).sum()),
+            "verdict": verdict}
+
+
+def test_does_it_help_accepts_correct_answers():
+    checks.check_does_it_help(_does_it_help)
+    checks.check_does_it_help(_vectorised)
+
+
+def test_does_it_help_rejects_the_usual_mistakes():
+    from functools import partial
+
+    def knob(**kw):
+        return partial(_does_it_help, **kw)
+
+    rejects(checks.check_does_it_help, stub, "NotImplementedError")
+    rejects(checks.check_does_it_help, knob(mode="unpaired"), "different indices")
+    rejects(checks.check_does_it_help, knob(mode="examples"), "resample the seeds too")
+    rejects(checks.check_does_it_help, knob(mode="seeds"), "resample the test examples too")
+    rejects(checks.check_does_it_help, knob(fixed_seed=0), "the seed is ignored")
+    rejects(checks.check_does_it_help, knob(fixed_n_boot=1000), "draw `n_boot` replicates")
+    rejects(checks.check_does_it_help, knob(fixed_n_boot=5), "draw `n_boot` replicates")
+    rejects(checks.check_does_it_help, knob(quantiles=(5, 95)), "too narrow.*2.5th to the 97.5th")
+    rejects(checks.check_does_it_help, knob(quantiles=(0, 95)), "your interval is")
+    rejects(checks.check_does_it_help, knob(quantiles=(5, 100)), "your interval is")
+    rejects(checks.check_does_it_help, knob(quantiles=(0.025, 0.975)), "percents, not fractions")
+    rejects(checks.check_does_it_help, knob(from_mean=True), "follows the mean difference")
+    rejects(checks.check_does_it_help, knob(ties_win=True), "tied seed .* is not a win")
+    rejects(checks.check_does_it_help, knob(sign=-1), "sign is flipped")
+
+    def one_sided(a, b, n_boot=2000, seed=0):  # a one-sided 95% bound: (5th percentile, +inf)
+        out = _does_it_help(a, b, n_boot, seed, quantiles=(5, 95))
+        return {**out, "ci": (out["ci"][0], math.inf)}
+
+    def bad_verdict_word(a, b, n_boot=2000, seed=0):
+        out = _does_it_help(a, b, n_boot, seed)
+        return {**out, "verdict": {"no detectable difference": "unclear"}.get(out["verdict"], out["verdict"])}
+
+    def in_place(a, b, n_boot=2000, seed=0):
+        if isinstance(a, np.ndarray):
+            a[:] = 0
+        return _does_it_help(a, b, n_boot, seed)
+
+    rejects(checks.check_does_it_help, one_sided, "finite")
+    rejects(checks.check_does_it_help, bad_verdict_word, "one of")
+    rejects(checks.check_does_it_help, in_place, "changed its input")
+    rejects(checks.check_does_it_help, lambda *args: None, "expected a dict")
+    rejects(checks.check_does_it_help, lambda *args: (0.0, (0.0, 1.0)), "expected a dict")
+
+
+def test_does_it_help_matches_paired_difference_property_based():
+    """On random students the test drawn like the package's is the package's paired_difference, and the
+    checker's reference (many replicates) agrees with it within the checker's tolerance."""
+    hypothesis = pytest.importorskip("hypothesis")
+    st = hypothesis.strategies
+    from w2s_edu.experiment.metrics import paired_difference
+
+    @hypothesis.settings(max_examples=20, deadline=None, derandomize=True)
+    @hypothesis.given(n_seeds=st.integers(1, 4), n_test=st.integers(20, 150), p_a=st.floats(0.3, 0.9),
+                      flip=st.floats(0.0, 0.3), data_seed=st.integers(0, 10_000), seed=st.integers(0, 10_000))
+    def agrees(n_seeds, n_test, p_a, flip, data_seed, seed):
+        rng = np.random.default_rng(data_seed)
+        a = (rng.random((n_seeds, n_test)) < p_a).astype(int)
+        b = np.where(rng.random((n_seeds, n_test)) < flip, 1 - a, a)
+        ref = paired_difference(np.zeros_like(a), a, b, np.ones_like(a), n_boot=1000, seed=seed)
+        out = _vectorised(a, b, 1000, seed)
+        assert math.isclose(out["diff"], ref["acc_diff"], abs_tol=1e-12) and out["wins"] == ref["wins"]
+        assert out["ci"] == pytest.approx(ref["acc_ci"], abs=1e-12)
+        pinned = paired_test.reference(a, b)
+        assert pinned["wins"] == ref["wins"] and math.isclose(pinned["diff"], ref["acc_diff"], abs_tol=1e-12)
+        tol = 0.5 * pinned["spread"] + 1.0 / (n_seeds * n_test)  # 1000 replicates, on a lattice of 1/(S*T)
+        assert abs(pinned["ci"][0] - ref["acc_ci"][0]) <= tol and abs(pinned["ci"][1] - ref["acc_ci"][1]) <= tol
+
+    agrees()
+
+
+# ------------------------------------------------------------------------------------------ the lesson itself
+def _solution(name: str):
+    """A function the lesson source defines at top level (with the source's imports), without running the
+    lesson's experiments."""
+    import ast
+    from pathlib import Path
+
+    source = Path(__file__).resolve().parents[1] / "solutions" / "05_measuring_the_gap.py"
+    tree = ast.parse(source.read_text(encoding="utf-8"))
+    keep = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom, ast.FunctionDef))]
+    namespace: dict = {"__name__": "solution_05"}
+    exec(compile(ast.Module(keep, []), str(source), "exec"), namespace)
+    return namespace[name], source.read_text(encoding="utf-8")
+
+
+def test_the_lesson_solution_passes_and_its_experiment_uses_the_learners_test(capsys):
+    fn, text = _solution("does_it_help")
+    checks.check_does_it_help(fn)
+    assert "does_it_help: all" in capsys.readouterr().out
+    assert "checks.check_does_it_help(does_it_help)" in text
+    assert 'does_it_help(a.correct["xent"], b.correct["xent"])' in text  # the comparison runs on the learner's code
+    assert "Difficulty: 🔴🔴🔴🔴⚪" in text
+
+
+def test_a_crash_in_does_it_help_shows_the_hint():
+    def boom(*args):
+        raise RuntimeError("boom from the learner's code")
+
+    with pytest.raises(AssertionError) as info:
+        checks.check_does_it_help(boom)
+    message = str(info.value)
+    assert "raised RuntimeError: boom from the learner's code" in message and "(line " in message, message
+    assert f"Hint: {checks.HINTS['does_it_help']}" in message, message

@@ -1,5 +1,6 @@
 """Checks for lesson 05 (measuring the gap): a sweep that trains each supervisor once, a paired
-bootstrap interval for PGR, PGR's sensitivity to small errors, and early stopping."""
+bootstrap interval for PGR, PGR's sensitivity to small errors, early stopping, and the paired test of
+whether one method beats another."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ from typing import Callable
 
 import numpy as np
 
-from . import checked_call, close, passed, rounded, record_checks
+from . import checked_call, close, paired_test, passed, rounded, record_checks
 
-__all__ = ["check_sweep", "check_bootstrap_pgr_ci", "check_pgr_sensitivity", "check_early_stop", "HINTS"]
+__all__ = ["check_sweep", "check_bootstrap_pgr_ci", "check_pgr_sensitivity", "check_early_stop", "check_does_it_help",
+           "HINTS"]
 
 # One nudge per exercise, shown when the learner's code crashes (the lesson's hints have more).
 HINTS = {
@@ -24,7 +26,18 @@ HINTS = {
                        "sit at the 8 corners of the box.",
     "early_stop": "keep the best accuracy so far, its step, and a counter of evaluations without a strict "
                   "improvement; stop at the evaluation where the counter reaches the patience.",
+    "does_it_help": "work with arrays of shape (n_seeds, n_test); in each replicate draw seed indices and example "
+                    "indices with replacement from one generator built from `seed`, apply the same ones to both "
+                    "students, and decide the verdict from whether the interval excludes 0, not from the mean.",
 }
+
+
+def _show(value) -> str:
+    """A returned number as the learner would print it (np.float64(0.5) shows as 0.5)."""
+    try:
+        return repr(float(value))
+    except (TypeError, ValueError):
+        return repr(value)
 
 
 def _run(fn: Callable, *args, exercise: str, what: str, hint: str | None = None):
@@ -308,6 +321,13 @@ def check_early_stop(fn: Callable) -> None:
             raise AssertionError(f"early_stop(steps={steps}, accs={accs}, patience={patience}) returned {out}, "
                                  f"expected {want}.{hint}")
     passed("early_stop", len(cases))
+
+
+# ------------------------------------------------------------------------------------------ does it help?
+def check_does_it_help(fn: Callable) -> None:
+    """``does_it_help(a_correct, b_correct, n_boot, seed) -> {"diff", "ci", "wins", "verdict"}``: does b beat a?
+    (:mod:`w2s_edu.checks.paired_test` holds the reference and the cases)."""
+    paired_test.check(fn, lambda *args, what: _run(*args, exercise="does_it_help", what=what))
 
 
 record_checks(globals())  # every check_* above records its result for `w2s-edu progress`
