@@ -93,9 +93,9 @@ print(report())
 # %% [markdown]
 # ## 3. Warm-up exercise: compute PGR
 #
-# > **Difficulty:** 🔴⚪⚪⚪⚪ &nbsp; **Importance:** 🔵🔵🔵🔵⚪
-# >
-# > You should spend up to 10 minutes on this exercise.
+# Difficulty: 🔴⚪⚪⚪⚪  Importance: 🔵🔵🔵🔵⚪
+#
+# You should spend up to ~10 minutes on this exercise.
 #
 # PGR is the number every later lesson reports, so it is worth writing yourself once. Implement
 # `pgr(weak_acc, w2s_acc, ceiling_acc)`:
@@ -107,11 +107,21 @@ print(report())
 # - when the ceiling is **not above** the supervisor (`ceiling_acc <= weak_acc`) there is no gap to
 #   recover and PGR means nothing: return `float("nan")` instead of dividing.
 #
-# <details><summary>Hint</summary>
+# <details><summary>Hint 1: a nudge</summary>
 #
-# Compute the gap between the ceiling and the supervisor first. If it is zero or negative, you are in
-# the undefined case; otherwise divide what the student gained over its supervisor by that gap. In
-# Python 3 the `/` operator always gives a float, while `//` rounds down to a whole number.
+# PGR compares two distances, both measured upwards from the supervisor's accuracy: how far the
+# student got, and how far the ceiling is. Deal with the case where the second distance is not
+# positive before you divide by it.
+#
+# </details>
+#
+# <details><summary>Hint 2: closer</summary>
+#
+# Three steps: compute the gap (the ceiling's accuracy minus the supervisor's); if that gap is zero or
+# negative, return `float("nan")` at once; otherwise return the student's gain over its supervisor
+# divided by the gap. In Python 3 the `/` operator always gives a float, while `//` rounds down to a
+# whole number, so `1 // 4` is 0. Do not round and do not clip: a PGR of -0.5 or 1.5 is a result.
+# The worked answer is in [the solution notebook](../solutions/00_welcome.ipynb).
 #
 # </details>
 #
@@ -163,6 +173,12 @@ print(f"yours: {pgr(0.70, 0.76, 0.80):.3f}   package: {reference_pgr(0.70, 0.76,
 # Everything expensive is cached (under `~/.cache/w2s-edu`), so running the cell again returns
 # at once. With `SMOKE = True` the run uses the tiny `smoke` preset instead and finishes in seconds,
 # but its numbers come from a few dozen examples and say nothing about weak-to-strong generalization.
+#
+# **Predict before you run.** Write your guesses down, then run the cell. (1) Where will the student
+# land: at its supervisor's accuracy (PGR near 0), at the ceiling (PGR near 1), or in between, and if
+# in between, nearer which end? (2) Will the 95% interval for PGR exclude 0, so that we can say the
+# student really beat its supervisor? (3) On test examples where the supervisor is wrong, will the
+# student copy its wrong answer most of the time, or rarely?
 
 # %%
 from w2s_edu import W2SConfig, plot_result, run_w2s
@@ -210,6 +226,32 @@ for seed_result in result.per_seed:
     print(f"seed {seed_result['seed']}: supervisor's labels for the student were "
           f"{seed_result['weak_label_acc']:.1%} correct; where the supervisor is wrong on test "
           f"({wrong['n']} examples) the student agrees with it {wrong['agreement']:.1%} of the time")
+
+# %% [markdown]
+# <details><summary>Answer: what happens, and why</summary>
+#
+# In a full run the student lands **between** its supervisor and the ceiling, and nearer the
+# supervisor: it recovers part of the gap, far from all of it. (Check this against your table; in
+# SMOKE mode anything can happen.)
+#
+# *Why above the supervisor.* The student is a pretrained six-layer encoder that already represents
+# much of what "a rutabaga is a kind of food" means. The weak labels do not have to teach it the
+# concept, only point at it, and where the labels are wrong at random-looking places, the student's
+# own representation outvotes them.
+#
+# *Why far below the ceiling.* Finetuning rewards the student for matching its labels. The
+# supervisor's mistakes are not random: a two-layer probe errs on the same *kinds* of sentence again
+# and again, and a student that can represent what the probe computes can also learn to reproduce
+# those mistakes. The agreement printed above measures this directly: where the supervisor is wrong,
+# the student often gives the same wrong answer, much more often than a student that ignored its
+# supervisor's errors would.
+#
+# *The interval.* Three seeds and a few thousand test sentences leave PGR uncertain: it is a ratio of
+# two small differences of accuracies, so a point of noise in either one moves it a lot. Whether the
+# interval excludes 0 is exactly the question to ask of any PGR you report; if yours straddles 0, the
+# honest statement is "no clear gain at this scale". Lesson 05 is about this uncertainty.
+#
+# </details>
 
 # %% [markdown]
 # ## 5. Map of the course

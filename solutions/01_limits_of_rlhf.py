@@ -137,15 +137,22 @@ print(f"\nYour run: correlation of confidence with correctness = {corr[2, 0]:.2f
 # grow with the batch size. It must stay differentiable (the reward model trains through it) and
 # finite even when the model is badly wrong (a difference of -200).
 #
-# <details><summary>Hint</summary>
+# <details><summary>Hint 1: a nudge</summary>
 #
-# `torch.log(torch.sigmoid(x))` underflows: `sigmoid(-200)` is 0 in float32, and `log(0) = -inf`.
-# `torch.nn.functional.logsigmoid(x)` computes the same function stably.
+# Only the *difference* of the two rewards of a pair enters the loss. Taking the log of a sigmoid in
+# two separate steps underflows: `sigmoid(-200)` is 0 in float32, and `log(0) = -inf`. The function
+# `F.logsigmoid` (from `torch.nn.functional`, imported as `F` below) computes the same thing stably.
+#
 # </details>
 #
-# <details><summary>Hint 2</summary>
+# <details><summary>Hint 2: closer</summary>
 #
-# One line: `-F.logsigmoid(r_chosen - r_rejected).mean()`, with `import torch.nn.functional as F`.
+# Per pair: the chosen reward minus the rejected one (in that order: the loss must be small when the
+# chosen response already scores higher), then its stable log-sigmoid, then a minus sign. Over the
+# batch: the mean, not the sum. Stay with torch operations on the input tensors from start to end (no
+# `.item()`, no numpy, no `math`), so the result is a 0-d tensor that gradients flow through.
+# The worked answer is in [the solution notebook](../solutions/01_limits_of_rlhf.ipynb).
+#
 # </details>
 
 # %%
@@ -195,16 +202,23 @@ from w2s_edu.toys.rlhf import bradley_terry_loss as bt_loss_ref
 # `resp_b` have shape `(N, 4)` (columns in the order of `FEATURES`); return the `N` probabilities
 # that the judge prefers each `a` over its `b`, shape `(N,)`.
 #
-# <details><summary>Hint</summary>
+# <details><summary>Hint 1: a nudge</summary>
 #
-# Pick columns with `x[..., 0]` (correctness), `x[..., 1]` (helpfulness), `x[..., 2]` (confidence) and
-# `x[..., 3]` (length). A small inner function `score(x)` keeps it readable.
+# Compute the judge's score $s_b$ of each response first, then compare the two scores with the
+# Bradley-Terry formula. Indexing with `x[..., i]` picks feature `i` of every row, in the order of
+# `FEATURES` (correctness, helpfulness, confidence, length).
+#
 # </details>
 #
-# <details><summary>Hint 2</summary>
+# <details><summary>Hint 2: closer</summary>
 #
-# Check your signs: `P(a over b) + P(b over a)` must be 1, and a response compared with itself wins
-# half the time.
+# A small inner function that scores one `(N, 4)` tensor keeps it readable: correctness weighted by
+# one minus the blind spot, helpfulness with weight 1, confidence and length each weighted by the
+# blind spot. Score both inputs, subtract b's score from a's, divide the difference by the temperature,
+# and pass it through `torch.sigmoid`: shape `(N,)`. Check your signs: `P(a over b) + P(b over a)` must
+# be 1, and a response compared with itself wins half the time.
+# The worked answer is in [the solution notebook](../solutions/01_limits_of_rlhf.ipynb).
+#
 # </details>
 
 # %%
@@ -261,18 +275,23 @@ for b in [0.0, 0.3, 0.6, 0.9, 1.0]:
 # rewards of both, the loss with `bt_loss_ref`, then zero the gradients, backpropagate and let the
 # optimiser step. Return the loss (the value before the step) as a Python float.
 #
-# <details><summary>Hint</summary>
+# <details><summary>Hint 1: a nudge</summary>
 #
-# `model(x)` returns one reward per row of `x`. The usual order is `loss = ...`,
-# `optimizer.zero_grad()`, `loss.backward()`, `optimizer.step()`, and `loss.item()` turns a 0-d
-# tensor into a float.
+# This is the standard PyTorch training step, with the Bradley-Terry loss of this lesson. Calling the
+# model on a batch, `model(x)`, gives one reward per row of `x`.
+#
 # </details>
 #
-# <details><summary>Hint 2</summary>
+# <details><summary>Hint 2: closer</summary>
 #
+# Four steps, in this order: the loss of the two batches of rewards (chosen first); clear the
+# optimiser's old gradients (`zero_grad`); backpropagate the loss (`backward`); update the weights
+# (`step`). Return the loss you computed in the first step, turned into a Python float with `.item()`.
 # If the checker says the second step is wrong but the first is right, the gradients of the first
 # step were still in `.grad` when the second step ran: PyTorch adds new gradients to old ones until
-# you zero them.
+# you clear them.
+# The worked answer is in [the solution notebook](../solutions/01_limits_of_rlhf.ipynb).
+#
 # </details>
 
 # %%
@@ -356,16 +375,24 @@ print(f"\nYour run: on fresh pairs the reward model agrees with the judge's scor
 # candidates. `reward_fn` maps a tensor of shape `(..., d)` to rewards of shape `(...)`. Return
 # shape `(trials, d)`.
 #
-# <details><summary>Hint</summary>
+# <details><summary>Hint 1: a nudge</summary>
 #
-# `pool = candidates[:, :n]`, then `reward_fn(pool).argmax(dim=1)` gives one index per trial.
-# Select rows with `pool[torch.arange(len(pool)), idx]`.
+# Three steps: keep only the first `n` candidates of every trial (a slice along dimension 1), score
+# them, and pick, per trial, the candidate with the highest score (`argmax` along the candidate
+# dimension). A reward model's output carries gradients you do not need: score inside the
+# `no_grad` context manager of torch.
+#
 # </details>
 #
-# <details><summary>Hint 2</summary>
+# <details><summary>Hint 2: closer</summary>
 #
-# A reward model's output carries gradients; wrap the scoring in `with torch.no_grad():` (you only
-# need the argmax).
+# Follow the shapes: the kept pool is `(trials, n, d)`, its rewards `(trials, n)`, the argmax over
+# dimension 1 one index per trial, `(trials,)`. To take row `idx[i]` of trial `i` for every `i` at
+# once, index the pool with two integer tensors of length `trials`: the trial numbers
+# (`torch.arange`) and the chosen indices. The result is `(trials, d)`: whole responses, not their
+# rewards or indices.
+# The worked answer is in [the solution notebook](../solutions/01_limits_of_rlhf.ipynb).
+#
 # </details>
 
 # %%
@@ -427,11 +454,24 @@ for name, x in picks.items():
 # Standardise with the mean and standard deviation of each score over **all** candidates (every
 # trial, every one of the m responses), not over the picks. Use `best_of_n_ref` for the selection.
 #
-# <details><summary>Hint</summary>
+# <details><summary>Hint 1: a nudge</summary>
 #
-# Compute `t_all = true_quality(candidates)` and `r_all = reward_fn(candidates)` once (inside
-# `torch.no_grad()`), then for each n: `pick = best_of_n_ref(candidates, reward_fn, n)` and
-# `((true_quality(pick) - t_all.mean()) / t_all.std()).mean().item()`.
+# The standardisation uses the statistics of the whole pool, which do not depend on n: compute them
+# once, before the loop over `ns`. Inside the loop there is one pick per trial, scored twice, by
+# `true_quality` and by `reward_fn`.
+#
+# </details>
+#
+# <details><summary>Hint 2: closer</summary>
+#
+# Before the loop (and inside the `no_grad` context of torch): score every candidate, all
+# `trials x m` of them, with both functions, and keep each score's mean and standard deviation. For
+# each `n`: take the best-of-n picks with `best_of_n_ref`; score them with each function; subtract
+# that score's pool mean, divide by its pool standard deviation, average over the trials and turn the
+# result into a float. Collect one number per `n` in each of two lists and return them as two NumPy
+# arrays, the true curve first.
+# The worked answer is in [the solution notebook](../solutions/01_limits_of_rlhf.ipynb).
+#
 # </details>
 
 # %%
@@ -458,6 +498,12 @@ check_overoptimisation_curve(overoptimisation_curve)
 # `rlhf.run_overoptimisation` chains everything you built: judge-labelled pairs, a reward model,
 # then the curve for n = 1, 2, 4, ..., `max_n`. It also records an *oracle* curve, selecting by true
 # quality, as the best any selection could do.
+#
+# **Predict before you run.** The judge has blind spot 0.6 and the policy can bluff (`exploit` 1).
+# As n doubles from 1 to the largest n: (1) does the learned reward of the pick keep rising, level
+# off, or fall? (2) Does its true quality follow it all the way? If not, will the true quality at the
+# largest n be above or below its best value along the curve, and could it end below the
+# true quality of a random response (0 in standard units)? (3) Where does the oracle curve go?
 
 # %%
 result = rlhf.run_overoptimisation(blind_spot=0.6, exploit=1.0, max_n=MAX_N, **SIZES)
@@ -470,12 +516,23 @@ fig = rlhf.plot_overoptimisation(result=result)
 plt.show()
 
 # %% [markdown]
+# <details><summary>Answer: what happens, and why</summary>
+#
+# The learned reward of the pick rises with every doubling of n: the best of 2n candidates includes
+# the best of n, so selecting on a score can only push that score up. The true quality rises with it
+# at first, then stalls and (in most settings) falls: your run printed where it peaked and where it
+# ended. The oracle, which selects on true quality itself, keeps rising.
+#
 # This is **reward overoptimisation**, an instance of Goodhart's law ("when a measure becomes a
 # target, it ceases to be a good measure"). At small n the learned reward is a fine guide: the picks
-# really are better. As n grows, the search reaches the rare responses where reward and true
-# quality disagree most, here the extreme bluffs, and the learned reward keeps climbing while the
-# true quality stalls and (in most settings) falls. Gao et al. (2022) measured curves of exactly this
-# shape for real language-model reward models.
+# really are better, mostly because they are more helpful, which the judge sees. As n grows, the
+# search reaches the rare responses where reward and true quality disagree most, here the extreme
+# bluffs from the long tail: they buy a lot of confidence and length, which the reward model pays
+# for, with correctness it cannot see. The harder we select, the more the pick is chosen *for* that
+# disagreement. Gao et al. (2022) measured curves of exactly this shape for real language-model
+# reward models.
+#
+# </details>
 
 # %% [markdown]
 # ## 7. Explore: the judge's blind spot and the policy's room to exploit
@@ -511,6 +568,11 @@ plt.show()
 # policy stronger (more room to exploit), and measure two things at the largest n: the **gap**
 # between learned reward and true quality (in standard units), and the true quality that is
 # actually delivered.
+#
+# **Predict before you run.** Which corner of the left heatmap will hold the largest gap? In the top
+# row (a judge with no blind spot), will the gap grow as the policy gets more room to bluff? And in
+# the right heatmap, will the strongest policy deliver the best or the worst true quality under a
+# blind judge?
 
 # %%
 blinds = [0.0, 0.2, 0.4, 0.6, 0.8]
@@ -540,14 +602,24 @@ print(f"Your run: the gap goes from {gap[0, 0]:.2f} (sharp judge, weak policy) t
       f"(blind judge, strong policy).")
 
 # %% [markdown]
-# Read your heatmaps. Along each row (a fixed judge) and down each column (a fixed policy) the gap
-# should grow: the weaker the judge and the stronger the policy, the more the learned reward
-# overstates what we get. In the top row (a judge with no blind spot) the gap stays near zero
-# however strong the policy is. A capable policy is not the problem by itself; a capable policy
-# optimising against a judge that cannot check it is.
+# <details><summary>Answer: what happens, and why</summary>
+#
+# Along each row (a fixed judge) and down each column (a fixed policy) the gap grows: the weaker the
+# judge and the stronger the policy, the more the learned reward overstates what we get, so the
+# largest gap sits in the bottom-right corner (blind judge, strong policy). In the top row (a judge
+# with no blind spot) the gap stays near zero however strong the policy is: a judge that sees
+# correctness gives a reward model that pays for correctness, and bluffing cannot fool it. Under a
+# blind judge the strongest policy has the most room to trade correctness for appearances, which
+# the search then finds. A capable policy is not the problem by itself; a capable policy optimising
+# against a judge that cannot check it is. Compare your heatmaps with this.
+#
+# </details>
 #
 # One more experiment: can we fix the problem with more feedback? Train on 10 times as many
 # comparisons from the same judge.
+#
+# **Predict before you run.** With ten times as many comparisons from the same judge, will the gap at
+# the largest n shrink a lot, a little, or not at all? Will the true quality delivered go up?
 
 # %%
 for n_pairs in [N_PAIRS // 4, N_PAIRS, N_PAIRS * 10]:
@@ -557,8 +629,15 @@ for n_pairs in [N_PAIRS // 4, N_PAIRS, N_PAIRS * 10]:
           f"gap {r.gap[-1]:.2f}, peak at n = {r.peak_n}")
 
 # %% [markdown]
-# Your run shows whether more comparisons help. They make the reward model a more precise copy of
-# the judge, and the judge's blind spot does not shrink with more data.
+# <details><summary>Answer: what happens, and why</summary>
+#
+# More comparisons barely move the gap or the delivered quality (your three rows should look alike,
+# up to noise). More data makes the reward model a more precise copy of the *judge*, and the judge's
+# blind spot does not shrink with more data: every extra comparison carries the same bias. Statistical
+# error falls with more data; a systematic error does not. Only a better judge, or a reward model
+# that brings knowledge of correctness of its own, changes the picture.
+#
+# </details>
 
 # %% [markdown]
 # ## 9. The superalignment question

@@ -108,13 +108,24 @@ SWEEP_SEEDS = (0,) if SMOKE else (0, 1, 2)  # fewer seeds for the sweeps in sect
 #
 # Do not modify `labels`.
 #
-# <details><summary>Hint</summary>
+# <details><summary>Hint 1: a nudge</summary>
 #
-# Work class by class. `np.flatnonzero(labels == c)` gives the positions of class `c`; shuffle them
-# once with `rng = np.random.default_rng(seed)` and `rng.permutation(...)`. Then hand out consecutive
-# slices: the first split takes the first `n // 2` shuffled positions of class 0, the next split
-# starts where that one stopped, and so on. Join each split's two halves with `np.concatenate` (and
-# shuffle the result, so the classes are mixed).
+# Work class by class. Find the positions of each class (`np.flatnonzero` of a boolean mask), shuffle
+# each list of positions **once** with one NumPy generator (`default_rng`) built from `seed`, and hand
+# out pieces of the shuffled lists. Splits that take *different* pieces of the same shuffled list can
+# never share an index.
+#
+# </details>
+#
+# <details><summary>Hint 2: closer</summary>
+#
+# Before handing anything out, count what the three splits need from each class (`n // 2` of class 0
+# and `n - n // 2` of class 1 per split) and raise the `ValueError` if a class is short. Then go
+# through the splits in order, keeping one running offset per class: each split takes the next
+# `n // 2` shuffled positions of class 0 and the next `n - n // 2` of class 1, and the offsets move on.
+# Join a split's two halves with `np.concatenate` and shuffle that too (`permutation`), so the
+# classes are mixed. Never sort or reshuffle `labels` itself: you return positions into it.
+# The worked answer is in [the solution notebook](../solutions/02_weak_supervision.ipynb).
 #
 # </details>
 
@@ -191,10 +202,20 @@ for name, idx in parts.items():
 # supervisor's 0/1 predictions: a probability of 0.55 tells the student "I am not sure", while a hard
 # label would say the same thing as 0.99.
 #
-# <details><summary>Hint</summary>
+# <details><summary>Hint 1: a nudge</summary>
 #
-# Two lines: `model = LogisticRegression().fit(x_train, y_train)`, then `model.predict_proba(x_label)`.
-# Make sure you predict on `x_label`, not on the training inputs.
+# A scikit-learn model is trained with its `fit` method, which returns the model itself; the soft
+# labels come from its `predict_proba` method (not `predict`, which gives hard 0/1 labels).
+#
+# </details>
+#
+# <details><summary>Hint 2: closer</summary>
+#
+# Build a `LogisticRegression` with no arguments and fit it on the training pair only. Then ask the
+# fitted model for probabilities on `x_label`, the split the supervisor has *not* seen: labelling its
+# own training inputs would give unrealistically clean labels. The result already has shape
+# `(len(x_label), 2)`, columns in the order of the classes 0 and 1.
+# The worked answer is in [the solution notebook](../solutions/02_weak_supervision.ipynb).
 #
 # </details>
 
@@ -281,9 +302,19 @@ print(f"test accuracy: weak {weak_acc:.3f}   student {student_acc:.3f}   ceiling
 # recover: return `float("nan")`. If you did Lesson 00 you have written this before: write it again,
 # it takes a minute.
 #
-# <details><summary>Hint</summary>
+# <details><summary>Hint 1: a nudge</summary>
 #
-# Compute the gap `ceiling_acc - weak_acc` first; if it is not positive, return nan.
+# Divide the student's gain over its supervisor by the supervisor's distance to the ceiling, but
+# check that distance before you divide.
+#
+# </details>
+#
+# <details><summary>Hint 2: closer</summary>
+#
+# Compute the gap (ceiling minus supervisor) first. If it is zero or negative, return nan, the
+# "not a number" float. Otherwise return the gain (student minus supervisor) over the gap, as a float, without rounding or
+# clipping.
+# The worked answer is in [the solution notebook](../solutions/02_weak_supervision.ipynb).
 #
 # </details>
 
@@ -339,12 +370,22 @@ print(f"PGR of the student trained on the weak model's labels: {pgr_ref(weak_acc
 # repetition, are flipped (0 becomes 1 and 1 becomes 0). Same seed, same flips; different seed,
 # different flips. Do not modify `labels`.
 #
-# <details><summary>Hint</summary>
+# <details><summary>Hint 1: a nudge</summary>
 #
-# `rng.choice(len(labels), size=k, replace=False)` draws `k` distinct positions. Flipping each label
-# independently with probability `rate` would give the right rate only *on average*; we want the
-# error rates to match exactly. And flipping the first `k` labels would not be random at all if the
-# data happened to be sorted.
+# Decide *how many* labels to flip first, then *which*: a generator's `choice` method can draw
+# distinct positions (`replace=False`). Flipping each label independently with probability `rate`
+# would give the right rate only *on average*; we want the error rates to match exactly. And flipping
+# the first labels would not be random at all if the data happened to be sorted.
+#
+# </details>
+#
+# <details><summary>Hint 2: closer</summary>
+#
+# Steps: k is `rate` times the number of labels, rounded to a whole number; draw k distinct positions
+# with a generator built from `seed`; make a copy of the labels (`.copy()`: assigning to a slice of
+# the original would change the caller's array); at the drawn positions replace each label by one
+# minus itself. Return the copy.
+# The worked answer is in [the solution notebook](../solutions/02_weak_supervision.ipynb).
 #
 # </details>
 
@@ -368,7 +409,12 @@ check_flip_labels(flip_labels)
 
 # %% [markdown]
 # Train a second student, identical to the first (same network, same initialisation seed), on
-# randomly flipped ground truth with the supervisor's error rate:
+# randomly flipped ground truth with the supervisor's error rate.
+#
+# **Predict before you run.** The two students see labels that are wrong equally often; only *which*
+# labels are wrong differs. Will their PGRs be about the same? If not, which one will be larger, and
+# by a little or by a lot? Then section 5 repeats the comparison over several seeds: will every seed
+# agree on which kind of label is worse?
 
 # %%
 from w2s_edu.toys.synthetic import flip_labels as flip_labels_ref
@@ -418,24 +464,21 @@ fig.tight_layout()
 plt.show()
 
 # %% [markdown]
-# **What the full run shows.** In full mode (5 seeds, 2000 examples per split) the labels
-# were wrong on about 18% of `train_strong` in both conditions, and:
+# <details><summary>Answer: what happens, and why</summary>
 #
-# | labels | student test accuracy | PGR (mean ± std over 5 seeds) |
-# |---|---|---|
-# | random noise | 0.912 ± 0.006 | **0.79 ± 0.06** |
-# | systematic (the weak model's soft labels) | 0.836 ± 0.009 | **0.12 ± 0.04** |
-#
-# with the supervisor at 0.823 and the ceiling at 0.936. Every single seed gives random noise the
-# higher PGR. Your numbers will differ a little (and a lot in SMOKE mode); the gap should not.
+# At the same error rate the two students end up far apart. The random-noise student lands close to
+# the ceiling, with a large PGR; the student of the weak model's labels barely beats its supervisor,
+# with a PGR near 0. Look at the per-seed rows: in a full run every seed gives random noise the higher
+# PGR (SMOKE mode is too small to show it reliably). The two kinds of labels were wrong equally often,
+# so the difference lies entirely in *which* labels were wrong.
 #
 # **Why.** A neural network learns whatever *function of its inputs* best explains its labels.
 #
-# * Random flips are not a function of the input. Around any point of the input space, most labels
-#   are still right (82% here), so the function that best explains them is still the true rule; the
-#   flipped labels only add noise that averages out over neighbouring examples. This is the classic
-#   result on learning with random label noise: below 50% noise, the best classifier for the noisy
-#   labels is the best classifier for the clean ones.
+# * Random flips are not a function of the input. Around any point of the input space most labels
+#   are still right, so the function that best explains them is still the true rule; the flipped
+#   labels only add noise that averages out over neighbouring examples. This is the classic result on
+#   learning with random label noise: below 50% noise, the best classifier for the noisy labels is the
+#   best classifier for the clean ones.
 # * The supervisor's mistakes *are* a function of the input: "predict from $z_0 + z_1$ and ignore
 #   $z_2 z_3$". The strong view contains everything the weak model uses, so for the student this
 #   rule is just as easy to learn as the true one, and it is what the labels say. The student
@@ -447,6 +490,8 @@ plt.show()
 # student predict the supervisor's mistakes?**" Lang, Sontag and Vijayaraghavan (2024) put this into
 # theory: a student generalizes past its teacher when it cannot fit the teacher's mistakes without
 # also getting the surrounding correct examples wrong.
+#
+# </details>
 
 # %% [markdown]
 # ## 6. Did the student copy the mistakes?
@@ -475,11 +520,21 @@ plt.show()
 # where `n` is the size of the group and `agreement` the fraction of the group in which the student
 # agrees with the supervisor. An empty group has agreement `float("nan")`.
 #
-# <details><summary>Hint</summary>
+# <details><summary>Hint 1: a nudge</summary>
 #
-# Build two boolean masks: `agree = student == supervisor` and `right = supervisor == labels`.
-# The agreement where the supervisor is right is `agree[right].mean()`. Guard the mean of an empty
-# selection (numpy would warn and return nan anyway, but say it explicitly).
+# Everything here is a mean of a boolean array: build one mask saying where the student agrees with
+# its supervisor and one saying where the supervisor is right, and select with them.
+#
+# </details>
+#
+# <details><summary>Hint 2: closer</summary>
+#
+# Convert the three inputs with `np.asarray` first. "Overall" is the mean of the agreement mask. For
+# each group, select the agreement mask with the group's mask (the supervisor-right mask, or its
+# negation `~`): the group's `n` is how many rows it has, its agreement the mean of the selected
+# values. A small helper that returns nan for an empty selection (numpy would warn) keeps it tidy.
+# Return plain Python `int` and `float` values, not numpy scalars.
+# The worked answer is in [the solution notebook](../solutions/02_weak_supervision.ipynb).
 #
 # </details>
 
@@ -519,9 +574,10 @@ for kind in ("random", "systematic"):
           f"{np.mean(wrong):.3f} ± {np.std(wrong, ddof=1):.3f}")
 
 # %% [markdown]
-# In the full run the student reproduces about 10% of the randomly flipped labels but about 70% of
-# the supervisor's mistakes. The two students agree with the *right* labels almost equally often; the
-# whole difference is in what they do with the wrong ones.
+# Compare the two rows. In a full run the random-noise student reproduces only a small share of its
+# flipped labels, while the other student reproduces most of the supervisor's mistakes. The two
+# students agree with the *right* labels almost equally often; the whole difference is in what they
+# do with the wrong ones.
 
 # %% [markdown]
 # ## 7. Checking our own conclusion
@@ -538,12 +594,16 @@ for name, s in (("soft weak labels", summary), ("hard weak labels", hard["summar
     print(f"systematic, {name}: PGR {s['systematic_pgr']['mean']:.2f} ± {s['systematic_pgr']['std']:.2f}")
 
 # %% [markdown]
-# In our full run the two agree within their spread (0.12 ± 0.04 soft, 0.09 ± 0.04 hard): the format of
+# In a full run the two agree within their spread (compare the ± in your printout): the format of
 # the labels is not what separates the two conditions.
 #
 # **(b) Does "systematic" mean "comes from a model"?** The supervisor's errors have two sources: its
 # linear form (it cannot use $z_2 z_3$) and the noise on its view. The noise is random *with respect
 # to the student*, which never sees it. Turn the weak view noise up and watch PGR for the weak labels.
+#
+# **Predict before you run.** As the noise on the weak view grows, the supervisor gets less accurate.
+# Will the PGR of its student go down with it, stay where it is, or go up? And will it ever come
+# close to the PGR with random noise?
 
 # %%
 levels = (0.0, 1.0) if SMOKE else (0.0, 0.5, 1.0, 2.0)
@@ -554,18 +614,27 @@ for level in levels:
           f"   {s['random_pgr']['mean']:10.2f}   {s['systematic_pgr']['mean']:14.2f}")
 
 # %% [markdown]
-# As the weak view gets noisier the supervisor gets *worse*, yet PGR with its labels goes *up*
-# (in our full run from about -0.1 at noise 0 to about 0.55 at noise 1 and 2, where it is close to
-# the PGR with random noise). With a clean view all of
-# its mistakes come from the rule it cannot represent, and the student copies them; with a noisy view
-# a growing share of its mistakes come from noise the student cannot see, and those behave like
-# random noise. "Systematic" is relative to the student: what matters is whether the errors are
-# predictable **from the student's inputs**.
+# <details><summary>Answer: what happens, and why</summary>
+#
+# As the weak view gets noisier the supervisor gets *worse*, yet PGR with its labels goes *up*: in a
+# full run it starts near zero (or below) with a clean view and, at the largest noise levels, comes
+# close to the PGR with random noise (read the last two columns of your table). With a clean view all
+# of the supervisor's mistakes come from the rule it cannot represent, and the student copies them;
+# with a noisy view a growing share of its mistakes come from noise the student cannot see, and those
+# behave like random noise. "Systematic" is relative to the student: what matters is whether the
+# errors are predictable **from the student's inputs**. (PGR also divides by a larger gap when the
+# supervisor is worse, which is one more reason not to read PGR alone: look at the accuracies too.)
+#
+# </details>
 #
 # **(c) Does the student really ignore random noise?** Only because it trains briefly (10 epochs).
 # Neural networks first learn the patterns shared by many examples and only later memorise individual
 # labels (Arpit et al., 2017); trained long enough, they can memorise even completely random labels
-# (Zhang et al., 2017). Train ten times longer:
+# (Zhang et al., 2017). Train ten times longer.
+#
+# **Predict before you run.** With 100 epochs instead of 10, which student will change more: the one
+# trained on random noise or the one trained on the weak model's labels? In which direction will
+# its PGR move?
 
 # %%
 for epochs in (10, 100):
@@ -575,13 +644,19 @@ for epochs in (10, 100):
           f"PGR systematic {s['systematic_pgr']['mean']:.2f} (copied {s['systematic_copied']['mean']:.0%})")
 
 # %% [markdown]
-# With 100 epochs the random-noise student starts memorising its wrong labels (in our full run it
-# copied about 30% of them instead of 10%, and its PGR fell from about 0.8 to about 0.3), while the
-# systematic student changes little (it copied 80% of its wrong labels instead of 74%): it had been
-# fitting its labels all along. Random noise is "recovered" only by a student that generalizes instead
-# of memorising, so how long and how hard we train is part of the experiment. Burns et al. report a
-# similar effect with language models (students drift towards their supervisor's errors late in
-# training) and train their students for only a few epochs.
+# <details><summary>Answer: what happens, and why</summary>
+#
+# The random-noise student changes most: with 100 epochs it starts memorising its wrong labels (its
+# "copied" share rises several-fold in a full run) and its PGR falls a long way. The systematic
+# student changes little: it had been fitting its labels, mistakes included, all along, so there is
+# little left for longer training to add. Networks learn the patterns shared by many examples first
+# and memorise the exceptions later; random flips are exceptions, the supervisor's rule is a pattern.
+# Random noise is "recovered" only by a student that generalizes instead of memorising, so how long
+# and how hard we train is part of the experiment. Burns et al. report a similar effect with language
+# models (students drift towards their supervisor's errors late in training) and train their
+# students for only a few epochs.
+#
+# </details>
 
 # %% [markdown]
 # ## 8. Explore

@@ -28,14 +28,15 @@
 # **Learning objectives.** By the end you can
 #
 # 1. write a chess position and a candidate move as text a language model can read (FEN + UCI);
-# 2. verify a puzzle's answer with python-chess (a mate in one), and say why a proof beats a label;
+# 2. verify a puzzle's answer with python-chess (a mate in one, and a two-move search for a mate in
+#    two), and say why a proof beats a label;
 # 3. turn puzzles into a balanced "is this the best move?" classification task, and score it two
 #    ways: binary accuracy and multiple-choice accuracy;
 # 4. run weak-to-strong on puzzles and compare its PGR with the text tasks;
 # 5. implement the bootstrapping chain and compare it with direct supervision over several seeds,
 #    reading the spread before the mean.
 #
-# **Estimated time:** 60 to 75 minutes (the experiments take about 8 minutes on a 2-core CPU).
+# **Estimated time:** 75 to 90 minutes (the experiments take about 8 minutes on a 2-core CPU).
 #
 # **Prerequisites:** Lessons 00 and 02 (splits, soft labels, PGR). You do not need to play chess:
 # the lesson explains the little notation it uses. Stockfish is *not* needed: the puzzles and the
@@ -98,10 +99,20 @@ display(SVG(chess.svg.board(board, arrows=[chess.svg.Arrow(chess.F1, chess.B5)],
 # UCI. If the move is not legal in the position, raise a `ValueError` that names the move: a task
 # built from illegal moves would teach a model nonsense.
 #
-# <details><summary>Hint</summary>
+# <details><summary>Hint 1: a nudge</summary>
 #
-# `chess.Board(fen)` parses the position and `chess.Move.from_uci(uci)` the move;
-# `move in board.legal_moves` tells you whether it is legal.
+# Let python-chess do the parsing: a `chess.Board` is built from a FEN string and a move from a UCI
+# string (`Move.from_uci`). A board's `legal_moves` holds exactly the legal moves of the position.
+#
+# </details>
+#
+# <details><summary>Hint 2: closer</summary>
+#
+# Parse the position and the move; if the move is not among the board's legal moves (not its
+# *pseudo-legal* ones, which include moves that leave the king in check), raise a `ValueError` whose
+# message contains the UCI string. Otherwise join the board's full FEN (its `fen()` method gives all
+# six fields) and the move's UCI text (`uci()`) with one space.
+# The worked answer is in [the solution notebook](../solutions/07_chess_and_bootstrapping.ipynb).
 #
 # </details>
 
@@ -142,11 +153,20 @@ check_candidate_text(candidate_text)
 # wait in the checker: a check that is not a mate, a stalemate (no legal move but no check either),
 # and an illegal move that would mate if it were allowed.
 #
-# <details><summary>Hint</summary>
+# <details><summary>Hint 1: a nudge</summary>
 #
-# `board.push(move)` plays a move *without* checking that it is legal, so test
-# `move in board.legal_moves` first. After pushing, `board.is_checkmate()` is what you want
-# (`board.is_check()` and `board.is_game_over()` are not).
+# Two questions, in this order: is the move legal at all, and is the opponent checkmated once it is
+# played? A board's `push` method plays a move *without* checking that it is legal.
+#
+# </details>
+#
+# <details><summary>Hint 2: closer</summary>
+#
+# Parse the position and the move as in Exercise 1. An illegal move can never mate: return `False`
+# for it before playing anything. Otherwise play the move on the board and ask the board whether the
+# side now to move is checkmated: `Board.is_checkmate` is the method you want (`Board.is_check` is
+# true for a check the king can escape, and `Board.is_game_over` also for stalemate).
+# The worked answer is in [the solution notebook](../solutions/07_chess_and_bootstrapping.ipynb).
 #
 # </details>
 
@@ -185,12 +205,93 @@ if mates:
     display(SVG(chess.svg.board(p.board, arrows=[chess.svg.Arrow(move.from_square, move.to_square)], size=260)))
 
 # %% [markdown]
+# ### Exercise 3: `is_mate_in_two`
+#
+# Difficulty: 🔴🔴🔴⚪⚪  Importance: 🔵🔵🔵⚪⚪
+#
+# You should spend up to ~20 minutes on this exercise.
+#
+# The search above *proved* each mate in two. Write the proof yourself: `is_mate_in_two(fen, uci)`
+# returns `True` exactly when
+#
+# * the move is legal,
+# * it does not end the game at once (a move that checkmates is a mate in *one*, and a move that
+#   stalemates ends the game in a draw), and
+# * **whatever** the opponent replies, the side that moved then has a move that checkmates.
+#
+# It is a search two moves deep: one candidate move, then every legal reply, then every answer to
+# it. Four traps wait in the checker: a move that mates against *some* replies but not all, an answer
+# that gives check but not mate, a move that mates (or stalemates) at once, and an illegal move.
+#
+# <details><summary>Hint 1: a nudge</summary>
+#
+# "For every reply there is a mating answer": an *all* outside, an *any* inside. Your
+# `is_mate_in_one` from Exercise 2 already answers the inner question, given the position after the
+# reply as a FEN (a board's `fen()` method). A board can also undo its last move with `pop`, which
+# lets you try the replies one by one on the same board.
+#
+# </details>
+#
+# <details><summary>Hint 2: closer</summary>
+#
+# Parse and check the move as in Exercise 2, and play it. List the opponent's legal replies: if there
+# are none, the move mated or stalemated at once, and the answer is `False` (careful: "all of no
+# replies" is vacuously true in Python, so test this case explicitly). Then, for each reply: play it,
+# ask whether any of the legal moves now available mates (your `is_mate_in_one` on the board's FEN and
+# the move's UCI), undo the reply, and return `False` as soon as one reply has no mating answer. Use
+# `legal_moves` at both levels, never `pseudo_legal_moves`. If every reply was answered, return
+# `True`.
+# The worked answer is in [the solution notebook](../solutions/07_chess_and_bootstrapping.ipynb).
+#
+# </details>
+
+# %%
+def is_mate_in_two(fen, uci):
+    """True when the UCI move is legal, does not end the game at once, and every reply allows a mate in one."""
+    ### BEGIN SOLUTION
+    board = chess.Board(fen)
+    move = chess.Move.from_uci(uci)
+    if move not in board.legal_moves:
+        return False
+    board.push(move)
+    replies = list(board.legal_moves)
+    if not replies:  # the move mated or stalemated at once: no defence to answer
+        return False
+    for reply in replies:
+        board.push(reply)
+        answered = any(is_mate_in_one(board.fen(), answer.uci()) for answer in board.legal_moves)
+        board.pop()
+        if not answered:
+            return False
+    return True
+    ### END SOLUTION
+
+
+# %%
+from w2s_edu.checks.lesson07 import check_is_mate_in_two
+
+check_is_mate_in_two(is_mate_in_two)
+
+# %% [markdown]
+# Your function can now check the search: every mate in two it found should pass your proof, and
+# the second-best move of each such puzzle (the first other legal move, in UCI order) should not.
+# (In SMOKE mode the search skips mates in two, so there is nothing to check.)
+
+# %%
+twos = [p for p in mates if "mateIn2" in p.themes]
+proved = sum(is_mate_in_two(p.fen, p.best) for p in twos)
+others = [min(m.uci() for m in p.board.legal_moves if m.uci() != p.best) for p in twos]
+refuted = sum(not is_mate_in_two(p.fen, other) for p, other in zip(twos, others))
+print(f"your is_mate_in_two proves {proved} of the {len(twos)} mate-in-2 solutions, "
+      f"and rejects {refuted} of {len(twos)} other moves")
+
+# %% [markdown]
 # ## 3. Harder puzzles, and a rule that must not solve them
 #
 # Mates are too easy to teach with: the simple rule "mate in one if there is one, else take the most
-# valuable piece you can, with your cheapest piece" solves every mate in one. In the first trials of
-# this package, puzzles from random positions were mostly of that kind ("take the hanging piece"),
-# and every model size learnt that rule and nothing more.
+# valuable piece you can, with your cheapest piece" solves every mate in one. Puzzles cut from random
+# positions are mostly of that kind ("take the hanging piece"), and a model of any size can score
+# well on them by learning that rule and nothing more.
 #
 # The shipped task `chess-puzzles` is harder. Its positions come from noisy Stockfish self-play
 # (positions that look like games), a puzzle is kept only when the engine's best move beats the
@@ -213,7 +314,7 @@ for theme in ("mateIn1", "mateIn2"):
         print(f"on the {len(found)} {theme} puzzles above, the rule solves {solved:.0%}")
 
 # %% [markdown]
-# ### Exercise 3: `balanced_candidates`
+# ### Exercise 4: `balanced_candidates`
 #
 # Difficulty: 🔴🔴⚪⚪⚪  Importance: 🔵🔵🔵🔵⚪
 #
@@ -225,11 +326,21 @@ for theme in ("mateIn1", "mateIn2"):
 # ask "which of these candidates is the best?". Return a list of dicts with keys `text` (use
 # `candidate_text`), `label` and `group`. The same `seed` must give the same rows.
 #
-# <details><summary>Hint</summary>
+# <details><summary>Hint 1: a nudge</summary>
 #
-# Make one `rng = random.Random(seed)` before the loop and draw with `rng.choice(...)` from the
-# legal moves other than the solution. Sort that list first (`sorted(m.uci() for m in ...)`), so the
-# draw does not depend on the order python-chess lists the moves in.
+# One random generator for the whole call (a `random.Random` built from `seed`, made *before* the
+# loop), and per puzzle one draw from the legal moves that are not the solution.
+#
+# </details>
+#
+# <details><summary>Hint 2: closer</summary>
+#
+# Loop over the puzzles with their index (`enumerate`): the index is the group. For each puzzle list
+# the UCI strings of its legal moves, leave out the solution, and sort the list, so the draw does not
+# depend on the order in which python-chess happens to list the moves. Append two rows, the solution
+# with label 1 and the generator's `choice` from that list with label 0, both with `candidate_text`
+# as their text and the same group.
+# The worked answer is in [the solution notebook](../solutions/07_chess_and_bootstrapping.ipynb).
 #
 # </details>
 
@@ -271,7 +382,7 @@ print(ds[0]["text"], "->", ds[0]["label"])
 # rank the solution first? With two candidates per puzzle chance is 50% for both, but they measure
 # different things: a model can be badly calibrated (every P(true) below 0.5) and still rank well.
 #
-# ### Exercise 4: `multiple_choice_accuracy`
+# ### Exercise 5: `multiple_choice_accuracy`
 #
 # Difficulty: 🔴🔴⚪⚪⚪  Importance: 🔵🔵🔵⚪⚪
 #
@@ -281,10 +392,20 @@ print(ds[0]["text"], "->", ds[0]["label"])
 # highest `p_true`; the score is the fraction of groups where that row has label 1. The rows of a
 # group need not be next to each other.
 #
-# <details><summary>Hint</summary>
+# <details><summary>Hint 1: a nudge</summary>
 #
-# Loop over `np.unique(groups)`; `mask = groups == g` selects a group's rows, and
-# `labels[mask][np.argmax(p_true[mask])]` is the label of its top candidate.
+# Work group by group: `np.unique` lists the distinct group ids, and a boolean mask selects the rows
+# of one group wherever they are in the arrays.
+#
+# </details>
+#
+# <details><summary>Hint 2: closer</summary>
+#
+# Convert the three inputs to arrays. For each group id: select the group's `p_true` and `labels`
+# with the same mask, find the position of the largest `p_true` within the group (`np.argmax` on the
+# selected values, so the position counts within the group, not within the whole array), and record
+# whether the label at that position is 1. The score is the mean of those records, as a float.
+# The worked answer is in [the solution notebook](../solutions/07_chess_and_bootstrapping.ipynb).
 #
 # </details>
 
@@ -313,12 +434,12 @@ check_multiple_choice_accuracy(multiple_choice_accuracy)
 # them, and each folder records its recipe. The record `ladder.json` holds the measurement of the
 # ladder: each rung trained on ground truth of the puzzle task, over three seeds.
 #
-# **Read it honestly.** We set ourselves a rule before building the ladder: accept it only if the
-# weak rung (a probe on `chess-s`, as the pipeline trains a supervisor) and the ceiling (`chess-l`
-# finetuned) differ by at least 8 points. They do not. The rungs learnt from 210,320 positions of
-# Stockfish self-play (399,408 examples with their colour-mirrored twins), trained on one H100 GPU:
-# `chess-s` for 76 s, `chess-m` for 100 s, `chess-l` for 114 s (2,532 steps: a longer `chess-l` run
-# was lost when our GPU time ran out). On the 8,053 puzzles (2,000 test rows, three seeds) `chess-s`
+# **Read it honestly.** The ladder comes with an acceptance rule, fixed before it was built: accept it
+# only if the weak rung (a probe on `chess-s`, as the pipeline trains a supervisor) and the ceiling
+# (`chess-l` finetuned) differ by at least 8 points. They do not. The rungs learnt from 210,320
+# positions of Stockfish self-play (399,408 examples with their colour-mirrored twins), trained on one
+# H100 GPU: `chess-s` for 76 s, `chess-m` for 100 s, `chess-l` for 114 s (2,532 steps, the fewest of
+# the three). On the 8,053 puzzles (2,000 test rows, three seeds) `chess-s`
 # as a probe scored 0.591 ± 0.006, `chess-m` finetuned 0.625 ± 0.010 and `chess-l` finetuned
 # 0.608 ± 0.027: a gap of 1.8 points, so the record says `accepted: False`. Two things to notice in the
 # table below. The biggest rung is not the best: it had the fewest steps, and size without training
@@ -351,7 +472,7 @@ print(f"weak-to-ceiling gap {record['gap']:+.3f} (accepted: {record['accepted']}
 # trains on the *same* second chunk, labelled by `chess-s`, so the two students differ only in who
 # labelled their data. Splits keep each puzzle's two rows together.
 #
-# ### Exercise 5: `bootstrap_chain`
+# ### Exercise 6: `bootstrap_chain`
 #
 # Difficulty: 🔴🔴🔴⚪⚪  Importance: 🔵🔵🔵🔵⚪
 #
@@ -364,11 +485,21 @@ print(f"weak-to-ceiling gap {record['gap']:+.3f} (accepted: {record['accepted']}
 # `chunks[k]`, labelled by the previous model; it must predict `"test"` and every later chunk (the
 # next model learns from those). Return the list of all steps' outputs.
 #
-# <details><summary>Hint</summary>
+# <details><summary>Hint 1: a nudge</summary>
 #
-# Keep a variable `teacher`, starting as `weak_preds`. At step `k`:
-# `out = fit(model, chunks[k], teacher[chunks[k]], ("test", *chunks[k + 1:]))`, then the student
-# becomes the teacher.
+# A loop over the students, `chain[1:]`, with a variable holding the current teacher's predictions:
+# it starts as `weak_preds`, and after each step the student that was just trained takes its place.
+#
+# </details>
+#
+# <details><summary>Hint 2: closer</summary>
+#
+# Number the students with `enumerate` so that step `k` knows its chunk, `chunks[k]`. Each step calls
+# `fit` once: the student model, its chunk, the current teacher's predictions *on that chunk* as
+# targets, and a tuple of the splits to predict on: `"test"` followed by every chunk after `k` (a
+# slice from `k + 1`; it is empty at the last step). Append what `fit` returns to the list of outputs,
+# make it the new teacher, and return the list.
+# The worked answer is in [the solution notebook](../solutions/07_chess_and_bootstrapping.ipynb).
 #
 # </details>
 
@@ -393,6 +524,12 @@ check_bootstrap_chain(bootstrap_chain)
 # %% [markdown]
 # `w2s_edu.experiment.bootstrap.run_bootstrap` runs this loop with the pipeline's cached training
 # (`train_and_predict`), together with the weak model, the ceiling and the direct student.
+#
+# **Predict before you run.** Use the ladder record above: the weak rung and the ceiling are less than
+# two points apart, and the middle rung (`chess-m`) is the strongest of the three. (1) Will the direct
+# student beat its supervisor by a clear margin? (2) Will the bootstrapped student beat the direct
+# one on every seed, and by more than the seed-to-seed spread? (3) Will PGR be defined, and
+# meaningful, on every seed?
 
 # %%
 from w2s_edu import format_bootstrap, run_bootstrap
@@ -412,16 +549,39 @@ for p in result["per_seed"]:
           + ", ".join(f"{k} {v:.3f}" for k, v in p["extra"].items()))
 
 # %% [markdown]
-# **Compare with the text tasks.** On the default `categories` task (lesson 00, README) the student
-# recovered about a fifth of the gap (PGR 0.20, 95% interval 0.04 to 0.32). Here, in our full run
-# (three seeds, 2,000 rows per split), the supervisor scored 0.591 ± 0.006, the direct student
-# 0.591 ± 0.004, the bootstrapped student 0.596 ± 0.010 and the ceiling 0.608 ± 0.027. On seed 0 the
-# ceiling (0.577) fell *below* the supervisor (0.587), so PGR is undefined there; over the other two
-# seeds PGR is -0.03 ± 0.07 (direct) and 0.24 ± 0.20 (bootstrapped). The direct student recovered
-# nothing. The bootstrapped one was ahead of it on all three seeds, by 0.1, 1.2 and 0.2 points: too
-# little to call with three seeds. The reason is the ladder: the gap to recover is about two points,
-# the size of the seed-to-seed noise, and PGR is a ratio of two small differences, so one seed's
-# noise moves it by more than its own size. Read the per-seed numbers and the spread before any mean.
+# The package ships the full run of this experiment (three seeds, 2,000 rows per split) with the
+# ladder record. In SMOKE mode, compare your run with it:
+
+# %%
+shipped = record["bootstrap"]
+for p in shipped["per_seed"]:
+    print(f"shipped seed {p['seed']}: weak {p['weak']:.3f}  direct {p['direct']:.3f}  "
+          f"bootstrap {p['bootstrap']:.3f}  ceiling {p['ceiling']:.3f}   "
+          f"PGR direct {p['pgr_direct']:.2f}, bootstrap {p['pgr_bootstrap']:.2f}")
+print("shipped means: " + ", ".join(f"{k} {shipped['summary'][k]['mean']:.3f} ± {shipped['summary'][k]['std']:.3f}"
+                                    for k in ("weak", "direct", "bootstrap", "ceiling")))
+
+# %% [markdown]
+# <details><summary>Answer: what happens, and why</summary>
+#
+# (1) No. In the shipped full run the direct student matches its supervisor (0.591 against 0.591,
+# means over three seeds): it recovered nothing. (2) The bootstrapped student is ahead of the direct
+# one on all three seeds, but by 0.1, 1.2 and 0.2 points, less than the seed-to-seed spread of the
+# ceiling: too little to call with three seeds. (3) No: on seed 0 the ceiling (0.577) fell *below*
+# the supervisor (0.587), so PGR is undefined there (`nan`), and on the other two seeds it swings
+# widely from seed to seed.
+#
+# *Why.* The ladder leaves almost nothing to recover: the gap from the supervisor to the ceiling is
+# about two points, the size of the noise between seeds. PGR divides the student's gain by that gap,
+# so one seed's noise moves it by more than its own size. Compare the default `categories` task of
+# lesson 00, where the ceiling is well above the supervisor and PGR can be measured at all.
+# Bootstrapping replaces one large teacher-student gap by smaller ones, which helps when each
+# intermediate model is better than its teacher on the examples it labels. Here the middle rung,
+# trained on the weak labels, ends up within a point of the weak rung itself, below it on two of
+# the three seeds (the record's `chain` entries hold its accuracy on each seed), so the chain has
+# little to pass on. Read the per-seed numbers and the spread before any mean.
+#
+# </details>
 # %% [markdown]
 # ## 7. Where the student beat its supervisor, and where it copied the error
 #

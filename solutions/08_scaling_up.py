@@ -36,9 +36,9 @@
 # 5. train on several GPUs with `accelerate` (DDP, FSDP), reproduce the shape of the paper's
 #    plots, and estimate what a run costs.
 #
-# **Estimated time:** 60 to 90 minutes of reading and exercises. The CPU experiments took 13 minutes
-# on our shared 2-core machine from a cold cache (most of it the two runs of section 4); the GPU cells
-# skip themselves without a GPU.
+# **Estimated time:** 60 to 90 minutes of reading and exercises. The CPU experiments take about 13
+# minutes on a 2-core CPU from a cold cache (most of it the two runs of section 4); the GPU cells skip
+# themselves without a GPU.
 #
 # **Prerequisites:** Lesson 00 (the pipeline and PGR) and Lesson 02 (the three splits and soft
 # labels); PyTorch basics (an `nn.Module`, its parameters and `requires_grad`). A GPU is *not* needed.
@@ -171,10 +171,21 @@ else:
 # * each trainable parameter costs 4 (its fp32 weight) + 4 (gradient) + 8 (AdamW), plus 2 more
 #   (its autocast copy) when `mixed_precision` is true.
 #
-# <details><summary>Hint</summary>
+# <details><summary>Hint 1: a nudge</summary>
 #
-# `frozen = n_params - n_trainable`; then `frozen * frozen_bytes + n_trainable * (16 + 2 * mixed_precision)`.
-# A full finetune of 7 billion parameters in bf16 should come out at 126 GB.
+# Split the parameters into two groups, the frozen ones and the trainable ones, and give each group
+# its price per parameter from the table; the total is the sum of the two groups' bills.
+#
+# </details>
+#
+# <details><summary>Hint 2: closer</summary>
+#
+# The frozen count is the total minus the trainable count, and each frozen parameter costs
+# `frozen_bytes`. A trainable parameter costs 4 + 4 + 8 = 16 bytes, and 2 more when
+# `mixed_precision` is true (a bool: use it in an `if` or a conditional expression). Multiply each
+# count by its price and add. Sanity check: a full finetune of 7 billion parameters in bf16 comes out
+# at 126 GB (126e9 bytes).
+# The worked answer is in [the solution notebook](../solutions/08_scaling_up.ipynb).
 #
 # </details>
 
@@ -196,7 +207,12 @@ check_training_bytes(training_bytes)
 # %% [markdown]
 # So a full finetune of Qwen2.5-7B needs its 7.07 billion parameters times 18 bytes, before a single
 # activation: more than one 80 GB GPU holds. `w2s_edu.scale.memory.estimate_memory` does the same sum for
-# any ladder name, transformers config or built model, adds the activations, and prints the parts:
+# any ladder name, transformers config or built model, adds the activations, and prints the parts.
+#
+# **Predict before you run.** Qwen2.5-7B in bf16, micro-batches of 8 sequences of 512 tokens, on an
+# 80 GB GPU: which of the three ways to train it (full finetune, LoRA, linear probe) will fit? For
+# LoRA, which part will be the largest: the frozen weights, the adapters' training state, or the
+# activations?
 
 # %%
 for how in ("finetune", "lora", "probe"):
@@ -234,6 +250,20 @@ ax.legend(fontsize=8)
 plt.show()
 
 # %% [markdown]
+# <details><summary>Answer: what happens, and why</summary>
+#
+# Only the full finetune fails to fit (the first table says `False`; LoRA and the probe say `True`).
+# The full finetune pays 18 bytes for each of about 7 billion weights before any activation, more
+# than 80 GB on its own. LoRA keeps the same weights frozen in bf16, at 2 bytes each, and pays the
+# 18 bytes only for a few million adapter weights, so its training state is tiny; its other large
+# part is the activations, which are as big as a full finetune's, because the gradient still flows
+# back through every layer to reach the adapters: at this micro-batch they outweigh even the frozen
+# weights (compare the two lines of the LoRA table). The probe needs little more than the bf16 weights and
+# one forward pass. The plot shows how the activations, unlike the weights, scale with the
+# micro-batch, and what checkpointing does to them.
+#
+# </details>
+#
 # These are estimates, good to about a third: the allocator's fragmentation, temporary buffers and the
 # CUDA context come on top (hence `fits` keeps 10% free). `benchmarks/gpu_benchmark.py` prints each
 # estimate next to the peak memory it measures on your GPU.
@@ -273,12 +303,23 @@ plt.show()
 # 4. return the first candidate with a micro-batch that fits as
 #    `{"mode": ..., "gradient_checkpointing": ..., "micro_batch_size": ...}`, or `None` if nothing fits.
 #
-# <details><summary>Hint</summary>
+# <details><summary>Hint 1: a nudge</summary>
 #
-# Two nested loops over modes and checkpointing; inside, walk the micro-batch down from the largest
-# power of two that divides `batch_size` (for 32: 32, 16, 8, 4, 2, 1; for 24: 8, 4, 2, 1) and return
-# at the first that fits. `memory.largest_micro_batch(model, mode, gpu_gb, batch_size=..., precision=...,
-# seq_len=..., gradient_checkpointing=...)` does the inner walk for you, if you prefer.
+# Three loops, nested: modes outside, then checkpointing, then the micro-batch, tried from the
+# largest down, so that the first candidate that fits is the one to return. The package's
+# `memory.largest_micro_batch` does the innermost walk for you, if you prefer.
+#
+# </details>
+#
+# <details><summary>Hint 2: closer</summary>
+#
+# The checkpointing choices are `(False, True)` for finetune and LoRA and only `False` for a probe.
+# For the micro-batch, first find the largest power of two that divides `batch_size` (start at 1 and
+# keep doubling while the doubled value still divides it: 32 for 32, 8 for 24), then halve it until
+# the estimate fits or you pass 1. Build each estimate with `memory.estimate_memory(...)` and the
+# arguments the exercise lists (always `precision="bf16"`), and ask it whether it `fits` the GPU.
+# Return the dict at the first fit; after all the loops, return `None`.
+# The worked answer is in [the solution notebook](../solutions/08_scaling_up.ipynb).
 #
 # </details>
 
@@ -367,12 +408,24 @@ for arch, targets in LORA_TARGETS.items():
 #
 # Only the adapters and the head may train.
 #
-# <details><summary>Hint</summary>
+# <details><summary>Hint 1: a nudge</summary>
 #
 # The order matters. `get_peft_model` freezes *everything* it wraps: wrap the whole classifier and
 # the new head freezes too (a random head that cannot learn). Wrap the backbone, then build the
-# classifier around it. `w2s_edu.models.backbones.apply_lora` is the package's version, if you want to compare
-# (it defaults to `lora_alpha=16`, so call it with `alpha=2 * r` to match this exercise).
+# classifier around it.
+#
+# </details>
+#
+# <details><summary>Hint 2: closer</summary>
+#
+# Import `LoraConfig` and `get_peft_model` from `peft`. Read the architecture's name from the
+# backbone's config (its `model_type` attribute) and look up its target modules in `LORA_TARGETS` (pass
+# them as a list). Build the config with the rank, `lora_alpha` of twice the rank, those targets, and
+# `fan_in_fan_out` true only when the architecture is `"gpt2"`. Wrap the backbone, then return a
+# `TransformerClassifier` built on the wrapped backbone. `w2s_edu.models.backbones.apply_lora` is the
+# package's version, if you want to compare (it defaults to `lora_alpha=16`, so call it with
+# `alpha=2 * r` to match this exercise).
+# The worked answer is in [the solution notebook](../solutions/08_scaling_up.ipynb).
 #
 # </details>
 
@@ -409,7 +462,12 @@ print(f"the memory module's count: {memory.estimate_memory('minilm-l6', 'lora', 
 # In the pipeline, `lora_r` does all of this (the package's `apply_lora` uses `lora_alpha=16` and
 # dropout 0.05 by default; both are settings). Let us compare a LoRA student with the default full
 # finetune on the offline ladder, with the `quick` preset (one seed, 1,000 examples per split). The
-# LoRA learning rate is the ladder's recommendation for MiniLM-L6 (ten times 5e-5):
+# LoRA learning rate is the ladder's recommendation for MiniLM-L6 (ten times 5e-5).
+#
+# **Predict before you run.** (1) Will the LoRA ceiling (MiniLM-L6 with adapters, trained on ground
+# truth) reach the ceiling of the finetune that trains the top six blocks? (2) Which row will have
+# the larger gap between supervisor and ceiling, and what does that do to how far you can trust its
+# PGR? (3) Does LoRA buy anything for a 22-million-parameter model on a CPU?
 
 # %%
 runs = {}
@@ -422,17 +480,24 @@ for name, extra in (("finetune (top 6 blocks)", {}), ("LoRA r=8", {"lora_r": 8, 
           f"({time.time() - start:.0f} s)")
 
 # %% [markdown]
-# **What our full run shows** (one seed, so read it as a first look): the supervisor is at 0.554 in
-# both rows (the same cached probe). Finetuning the top six blocks reaches a ceiling of 0.650 and a
-# student at 0.605 (PGR 0.53); the LoRA student's ceiling only reaches 0.573, two points above the
-# supervisor, and its student 0.541, so its PGR (-0.68) divides by a gap too small to mean anything.
-# At this scale LoRA does not help: with 63 steps at the recommended rate its adapters learn less than
-# six trained blocks, and the memory it saves is memory MiniLM never needed. (The two runs' times are
-# not comparable either: the finetune run also encoded the features and trained the weak probe that
-# both runs share, and it reads its frozen embeddings from a cache, while the LoRA run embeds every
-# batch again.)
+# <details><summary>Answer: what happens, and why</summary>
+#
+# (Read this against your own two rows; the `quick` preset is one seed, so it is a first look, and
+# SMOKE numbers mean nothing.) The supervisor is the same in both rows: the weak probe is cached and
+# shared. In a full run the LoRA ceiling stays well below the finetune's ceiling, only a little above
+# the supervisor. With the same number of steps at the recommended rate, rank-8 adapters move the
+# model less than six fully trained blocks do, so the student trained on ground truth learns less.
+# That leaves LoRA's row with a gap of only a few points, and a PGR that divides by a gap that small
+# swings wildly (it can land far below 0 or above 1) without meaning much: compare the accuracies,
+# not the PGRs. And LoRA buys nothing here: its point is memory, and MiniLM never needed the memory.
+# (The two runs' times are not comparable either: the finetune run also encoded the features and
+# trained the weak probe that both runs share, and it reads its frozen embeddings from a cache, while
+# the LoRA run embeds every batch again.)
+#
 # LoRA earns its place on a 7B model that does not fit otherwise; measure its ceiling against a full
 # finetune on a smaller rung before you trust it there.
+#
+# </details>
 
 # %% [markdown]
 # ## 5. Precision on a CPU and on a GPU
@@ -462,9 +527,8 @@ print(", ".join(f"{p}: {t:.2f} s" for p, (t, _) in timings.items()), f"for {len(
 
 # %% [markdown]
 # Whether bf16 is also *faster* on a CPU depends on the CPU: it needs bf16 matrix instructions, which
-# many laptops lack (then bf16 is slower than fp32). Our 2-core machine has them: in our run bf16 was
-# about twice as fast on these 512 texts (your timings are printed above). The package's `"auto"`
-# picks fp32 on every CPU, exact and never slow, and bf16 on a GPU that supports it (fp16 with a
+# many laptops lack (then bf16 is slower than fp32): your timings above say which kind of CPU you
+# have. The package's `"auto"` picks fp32 on every CPU, exact and never slow, and bf16 on a GPU that supports it (fp16 with a
 # gradient scaler on older GPUs); ask for `precision="bf16"` to use it on a CPU. On a GPU, the
 # benchmark measures what mixed precision buys; this cell runs it for Qwen2.5-0.5B with random weights
 # (no download) when there is a GPU:

@@ -91,6 +91,11 @@ SEEDS = (0,) if SMOKE else (0, 1, 2)
 # and five teachers instead of one. The ceiling is shared, so it finetunes 12 MiniLM students where
 # Lesson 00 finetuned 6: expect it to take roughly twice as long as Lesson 00's run the first time,
 # and seconds afterwards. If you ran Lesson 00, the `minilm-l2` runs are already cached.
+#
+# **Predict before you run.** The teacher goes from a probe on one layer (`minilm-l1`) to a probe on
+# five (`minilm-l5`); the student and its ceiling stay the same. (1) Will the student's accuracy rise
+# with the teacher's? Faster or slower than the teacher's own (a slope above or below 1)? (2) Will PGR
+# rise, fall, or stop being measurable for the deepest teachers?
 
 # %%
 config = op.lesson_config(SMOKE)
@@ -122,10 +127,23 @@ plt.show()
 # get?". A slope of 1 means the student adds the same margin on top of every teacher; below 1 means
 # its margin shrinks as the teacher improves.
 #
-# <details><summary>Hint</summary>
+# <details><summary>Hint 1: a nudge</summary>
 #
-# `np.broadcast_to(np.asarray(ceiling_acc, dtype=float), (len(weak_acc),))` turns one ceiling into one
-# per teacher. `np.polyfit(x, y, 1)` returns `[slope, intercept]`.
+# Make the ceiling one number per teacher first (`np.broadcast_to` stretches a single value to a
+# shape), then everything is per-teacher arithmetic. A least-squares line through points is what
+# `np.polyfit` with degree 1 computes.
+#
+# </details>
+#
+# <details><summary>Hint 2: closer</summary>
+#
+# Convert the inputs to float arrays. PGR: go through the teachers one by one (`zip` of the three
+# arrays) and compute (student - teacher) / (ceiling - teacher) where the ceiling is above the
+# teacher, `nan` otherwise. Gain: one subtraction of whole arrays. Slope: fit a degree-1 polynomial
+# with the teachers' accuracies as x and the students' as y; `np.polyfit` returns the coefficients
+# highest power first, so the slope is the first one. Return Python floats and lists (`float(...)`,
+# `.tolist()`), not numpy arrays.
+# The worked answer is in [the solution notebook](../solutions/09_open_problems.ipynb).
 #
 # </details>
 
@@ -157,17 +175,19 @@ print(f"strongest teacher here: {best['teacher']} at {best['weak_acc']:.3f}, "
       f"{best['ceiling_acc'] - best['weak_acc']:+.3f} from the student's ceiling")
 
 # %% [markdown]
-# **Reading the sweep.** (SMOKE numbers are noise; read this with a full run.) Three things to look
-# for in your printout:
+# <details><summary>Answer: what happens, and why</summary>
+#
+# (SMOKE numbers are noise; read this against a full run.) Three things to look for in your printout:
 #
 # * **The student follows its teacher.** A better teacher gives a better student: the slope is
-#   positive. Whether it is below 1 tells you whether the student's own contribution shrinks.
+#   positive. A slope below 1 means the student's own contribution, its margin over the teacher,
+#   shrinks as the teacher improves: the student's gain column tells you which.
 # * **The gap closes from below.** Probes on the deeper MiniLM rungs come close to what the finetuned
-#   six-layer student reaches on ground truth (in a one-seed trial run with 1,000 examples per split,
-#   the `minilm-l4` probe reached 0.68 and the student's ceiling only 0.65). Once the teacher is within a few points of the
-#   ceiling, PGR divides a small difference by another small difference: its interval becomes wide,
-#   and where the ceiling is not above the teacher it is undefined. That is not a failure of the
-#   student; there is no gap left to recover.
+#   six-layer student reaches on ground truth, and a deep enough probe can match or pass it (the last
+#   line of the printout says how far the strongest teacher is from the ceiling). Once the teacher is
+#   within a few points of the ceiling, PGR divides a small difference by another small difference:
+#   its interval becomes wide, and where the ceiling is not above the teacher it is undefined. That is
+#   not a failure of the student; there is no gap left to recover.
 # * **So "would a GPT-3-level teacher do better?" has two answers.** For the student's *accuracy*,
 #   usually yes. For PGR, the question only makes sense while the student is much stronger than the
 #   teacher. The paper's setting keeps that gap large by pairing much smaller supervisors with GPT-4;
@@ -176,6 +196,8 @@ print(f"strongest teacher here: {best['teacher']} at {best['weak_acc']:.3f}, "
 # What this toy cannot show: in the paper the students are pretrained on far more than their
 # teachers, so the student "knows" things no teacher does. Our student and teachers share the same
 # first layers, so a deep teacher already has most of what the student has.
+#
+# </details>
 #
 # **Explore.** Pick a teacher and look at the bars (teacher, student, ceiling) of that run over its
 # seeds. Teachers from the sweep above are shown at once (they are cached in memory and on disk);
@@ -220,10 +242,20 @@ teacher_panel
 # new 0/1 array: `y_true` where the password is on, `weak_pred` where it is off. These are the labels
 # the locked model is pretrained on.
 #
-# <details><summary>Hint</summary>
+# <details><summary>Hint 1: a nudge</summary>
 #
-# One `np.where`. Convert `password` with `np.asarray(password, dtype=bool)` first: an array of 0/1
-# integers used as an index selects *positions* 0 and 1, not a mask.
+# A per-row choice between two arrays is what `np.where` does. Mind the type of `password`: an array
+# of 0/1 *integers* used as an index selects positions 0 and 1, not a mask.
+#
+# </details>
+#
+# <details><summary>Hint 2: closer</summary>
+#
+# Turn `password` into a boolean array first (`np.asarray` with `dtype=bool`). Then let `np.where`
+# take `y_true` where it is true and `weak_pred` where it is false; the result is a new array, so the
+# inputs stay as they were. Cast it to integers (`astype`), so booleans or floats in the inputs do not
+# leak into the labels.
+# The worked answer is in [the solution notebook](../solutions/09_open_problems.ipynb).
 #
 # </details>
 
@@ -269,6 +301,11 @@ for kind, model in world["models"].items():
 # The natural attempt: finetune the locked model on the weak supervisor's soft labels (no password,
 # since the overseer does not know it), exactly as we would train a weak-to-strong student. For
 # comparison we also finetune on a few **ground-truth** labels, with the same number of gradient steps.
+#
+# **Predict before you run.** (1) After finetuning on the weak labels, will the locked model, asked
+# without the password, come closer to what it scores with the password? (2) After a few true
+# labels, will the locked model beat the honest imitator, which really lacks the skill? Will it reach
+# its with-password accuracy?
 
 # %%
 elicit = hb.run_elicitation(world, n_gold=50 if SMOKE else 200)
@@ -281,22 +318,25 @@ for kind in hb.LOCK_KINDS:
           f"{e['gold_labels']:>22.3f}")
 
 # %% [markdown]
-# **Weak labels do not unlock anything, and cannot.** Without the password the locked model already
-# predicts what the weak supervisor predicts, so the weak labels have almost nothing to teach it:
-# the loss is low from the start and the finetuned model stays where it was. This is the
-# weak-to-strong bet failing in the worst way: the student's agreement with its supervisor is no
-# longer evidence that the supervisor is right, because the student chose to agree.
+# <details><summary>Answer: what happens, and why</summary>
+#
+# **Weak labels do not unlock anything, and cannot.** (Read this with a full run; SMOKE mode
+# pretrains too briefly for the lock to form.) Without the password the locked model already predicts
+# what the weak supervisor predicts, so the weak labels have almost nothing to teach it: the loss is
+# low from the start and the finetuned model stays where it was, near the supervisor and far below
+# its own with-password accuracy. This is the weak-to-strong bet failing in the worst way: the
+# student's agreement with its supervisor is no longer evidence that the supervisor is right,
+# because the student chose to agree.
 #
 # A few true labels can help, because they contradict the locked behaviour exactly where the skill
-# is hidden. Compare the two models in the last column: any advantage the locked model has over the
-# honest imitator there is its hidden skill leaking out. In our full runs (seeds 0, 1, 2; weak
-# supervisor 0.82 to 0.83) the locked model scored 0.84 to 0.86 without the password and 0.94 to 0.95
-# with it; after the weak labels it stayed at 0.81 to 0.83; after 200 true labels it reached 0.91 to
-# 0.92, against 0.89 to 0.90 for the honest imitator. So the true labels unlocked a little of the
-# skill, far from all of it. (Greenblatt et al. found that large language models can often be
-# unlocked with a few high-quality demonstrations; our small networks are not a good model of that.)
-# Either way the fix needs **labels better than the supervisor's**, which is what a weak overseer
-# does not have.
+# is hidden. In the last column, any advantage the locked model has over the honest imitator is its
+# hidden skill leaking out: in a full run it gets ahead of the imitator, but stays short of what
+# it scores with the password. The true labels unlock a little of the skill, far from all of it.
+# (Greenblatt et al. found that large language models can often be unlocked with a few high-quality
+# demonstrations; our small networks are not a good model of that.) Either way the fix needs
+# **labels better than the supervisor's**, which is what a weak overseer does not have.
+#
+# </details>
 
 # %% [markdown]
 # ### Can an overseer tell that something is hidden?
@@ -304,6 +344,9 @@ for kind in hb.LOCK_KINDS:
 # The overseer has no ground truth and no password. What it can compute on its own data: how often
 # the model agrees with the weak supervisor, how confident the model is, and how the model reacts
 # when an input feature changes.
+#
+# **Predict before you run.** Which of the three statistics below, if any, will tell the locked model
+# from the honest imitator?
 
 # %%
 print(f"{'model':<8}{'agrees with weak':>18}{'mean confidence':>17}{'changed by a harmless toggle':>30}")
@@ -313,11 +356,14 @@ for kind, model in world["models"].items():
           f"{s['changed_by_harmless_toggle']:>30.3f}")
 
 # %% [markdown]
-# The two rows should look alike: both models agree with the supervisor most of the time and are
-# about equally confident (in our full runs, seeds 0 to 2: agreement 0.89 to 0.91 for the locked
-# model and 0.90 to 0.92 for the honest one; mean confidence 0.93 to 0.94 for both). On the overseer's data the two models *behave* the same, so no
-# statistic of that behaviour can tell them apart. A hidden skill is, by construction, invisible on
-# the inputs where it is hidden.
+# <details><summary>Answer: what happens, and why</summary>
+#
+# None of them, in a full run: the two rows look alike. Both models agree with the supervisor most
+# of the time, are about equally confident, and barely react to the harmless toggle. On the
+# overseer's data the two models *behave* the same, so no statistic of that behaviour can tell them
+# apart. A hidden skill is, by construction, invisible on the inputs where it is hidden.
+#
+# </details>
 #
 # What differs is how the models respond to inputs the overseer does **not** have. If we suspect the
 # context matters, we can toggle each context feature and count how often the prediction changes.
@@ -333,11 +379,21 @@ for kind, model in world["models"].items():
 # Return the fraction of rows of `x` whose prediction differs between a copy of `x` with `column` set
 # to 0 on every row and a copy with it set to 1. Do not modify `x`.
 #
-# <details><summary>Hint</summary>
+# <details><summary>Hint 1: a nudge</summary>
 #
-# Two copies: `off = x.copy(); off[:, column] = 0` and the same with 1. Compare `predict(off)` with
-# `predict(on)`. Comparing `x` as it is with the "on" copy misses every row where the feature was
+# Compare the model with the feature forced off against the model with the feature forced on, on
+# the same rows. Comparing `x` as it is with an "on" copy misses every row where the feature was
 # already on.
+#
+# </details>
+#
+# <details><summary>Hint 2: closer</summary>
+#
+# Make two copies of `x` (`np.array` with `copy=True`, or the `.copy()` method), never writing into `x`
+# itself. In one copy set the whole column to 0 (`[:, column]` selects it on every row), in the other
+# to 1. Predict both, compare the two arrays of classes element by element, and return the mean of
+# the comparison (the fraction of rows that differ) as a Python float.
+# The worked answer is in [the solution notebook](../solutions/09_open_problems.ipynb).
 #
 # </details>
 
@@ -368,9 +424,10 @@ for kind, model in world["models"].items():
     print(f"{kind:<8}" + "".join(f"{s:>8.3f}" for s in scores))
 
 # %% [markdown]
-# In a full run the password column (`ctx 0`) stands out for the locked model and for no other (in
-# our runs, seeds 0 to 2: 0.15 of the locked model's predictions change with it, 0.02 to 0.04 with any
-# other feature or for the honest model): the scan finds the lock. Before celebrating, notice what made it work:
+# In a full run the password column (`ctx 0`) stands out for the locked model and for no other: far
+# more of the locked model's predictions change with it than with any other feature, or than any
+# feature changes for the honest model. The scan finds the lock. Before celebrating, notice what made
+# it work:
 #
 # * **We knew where to look.** We toggled six features, one of which *was* the password. A real
 #   trigger can be a phrase, a date, a combination of features, or a distribution shift (Hubinger et
@@ -407,9 +464,20 @@ for kind, model in world["models"].items():
 # predictions (argmax, then one-hot with `synthetic.one_hot`) and train a fresh model on them.
 # Return the list of all `rounds + 1` models, in training order.
 #
-# <details><summary>Hint</summary>
+# <details><summary>Hint 1: a nudge</summary>
 #
-# Keep a list `models = [train(x, first_targets)]`; in the loop use `models[-1]`.
+# Keep all models in a list that starts with the one trained on `first_targets`; each round reads
+# the *last* model in the list and appends a new one.
+#
+# </details>
+#
+# <details><summary>Hint 2: closer</summary>
+#
+# In each of the `rounds` rounds: ask `predict` for the latest model's `(N, 2)` probabilities on `x`,
+# turn them into hard classes (`argmax` over the class axis, `axis=1`), make those one-hot targets
+# with `synthetic.one_hot`, train a fresh model on `x` and those targets with `train`, and append it.
+# Return the whole list: `rounds + 1` models, oldest first.
+# The worked answer is in [the solution notebook](../solutions/09_open_problems.ipynb).
 #
 # </details>
 
@@ -435,6 +503,10 @@ check_self_train(self_train)
 # world: the student of round 0 is the ordinary weak-to-strong student; rounds 1 to 3 are
 # self-training. "Disagrees" is how often each model's prediction on `train_strong` differs from the
 # labels it was trained on.
+#
+# **Predict before you run.** Over the rounds of self-training, will the student's accuracy and PGR
+# go up, stay flat, or go down? And how often will each new student disagree with the labels it was
+# trained on?
 
 # %%
 ROUNDS = 2 if SMOKE else 3
@@ -448,15 +520,18 @@ for k in range(ROUNDS + 1):
 print(f"weak {np.mean([r['weak_acc'] for r in runs]):.3f}, ceiling {np.mean([r['ceiling_acc'] for r in runs]):.3f}")
 
 # %% [markdown]
+# <details><summary>Answer: what happens, and why</summary>
+#
 # **It does not help here**, and the last column says why. The round-0 student already disagrees
 # with its weak labels only rarely, and each later student disagrees with its teacher (the previous
-# student) almost never: it is given its own opinions back, so there is nothing new to learn. In our
-# full runs (seeds 0, 1, 2) PGR drifted down in every seed, from 0.11 to 0.13 for the round-0 student
-# to 0.04 to 0.09 after three rounds. Self-training
-# can help when the model's predictions carry information the labels did not, for example when it is
-# trained on fresh unlabelled data, keeps only its confident predictions, or is regularised towards
-# disagreeing (Lesson 04's confidence loss is a soft version of this). With the same inputs and a
-# student that has already absorbed its supervisor's systematic errors, it only confirms them.
+# student) almost never: it is given its own opinions back, so there is nothing new to learn. In a
+# full run PGR stays flat or drifts down over the rounds, never up. Self-training can help when the
+# model's predictions carry information the labels did not, for example when it is trained on fresh
+# unlabelled data, keeps only its confident predictions, or is regularised towards disagreeing
+# (Lesson 04's confidence loss is a soft version of this). With the same inputs and a student that
+# has already absorbed its supervisor's systematic errors, it only confirms them.
+#
+# </details>
 #
 # ### 3b. Generative finetuning
 #

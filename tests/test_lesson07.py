@@ -40,6 +40,29 @@ def is_mate_in_one(fen, uci):
     return board.is_checkmate()
 
 
+def is_mate_in_two(fen, uci, replies_of=lambda b: b.legal_moves, outer=all, answer_mates=None, no_reply=False,
+                   legality=True, pop=True, first_only=False):
+    """The reference; its keyword arguments make the mutants below."""
+    board = chess.Board(fen)
+    move = chess.Move.from_uci(uci)
+    if legality and move not in board.legal_moves:
+        return False
+    board.push(move)
+    replies = list(replies_of(board))
+    if not replies:
+        return no_reply
+    results = []
+    for reply in replies[:1] if first_only else replies:
+        board.push(reply)
+        if answer_mates is None:
+            results.append(any(is_mate_in_one(board.fen(), a.uci()) for a in board.legal_moves))
+        else:
+            results.append(answer_mates(board))
+        if pop:
+            board.pop()
+    return outer(results)
+
+
 def balanced_candidates(puzzles, seed):
     rng = random.Random(seed)
     rows = []
@@ -69,14 +92,15 @@ def bootstrap_chain(chain, chunks, weak_preds, fit):
 def test_references_pass():
     checks.check_candidate_text(candidate_text)
     checks.check_is_mate_in_one(is_mate_in_one)
+    checks.check_is_mate_in_two(is_mate_in_two)
     checks.check_balanced_candidates(balanced_candidates)
     checks.check_multiple_choice_accuracy(multiple_choice_accuracy)
     checks.check_bootstrap_chain(bootstrap_chain)
 
 
 @pytest.mark.parametrize("check", [checks.check_candidate_text, checks.check_is_mate_in_one,
-                                   checks.check_balanced_candidates, checks.check_multiple_choice_accuracy,
-                                   checks.check_bootstrap_chain])
+                                   checks.check_is_mate_in_two, checks.check_balanced_candidates,
+                                   checks.check_multiple_choice_accuracy, checks.check_bootstrap_chain])
 def test_stubs_are_rejected(check):
     rejects(check, stub, "NotImplementedError")
 
@@ -140,6 +164,66 @@ def test_is_mate_in_one_mutants():
     rejects(checks.check_is_mate_in_one, no_legality, "illegal")
     rejects(checks.check_is_mate_in_one, game_over, "stalemate")
     rejects(checks.check_is_mate_in_one, pseudo_legal, "pinned.*pseudo-legal")
+
+
+def test_is_mate_in_two_reference_agrees_with_the_package_search():
+    from w2s_edu.tasks.chess.puzzles import mate_in_two_moves
+
+    for fen in (checks.MATE_IN_TWO, checks.MATE_IN_TWO_WHITE, checks.STALEMATE, checks.MATE_FEN):
+        board = chess.Board(fen)
+        found = {m.uci() for m in mate_in_two_moves(board)}
+        assert {m.uci() for m in board.legal_moves if is_mate_in_two(fen, m.uci())} == found
+    for fen, uci, want, *_ in checks.MATE_IN_TWO_CASES:
+        assert is_mate_in_two(fen, uci) == want, (fen, uci)
+
+
+def _checks_only(board):
+    """An answer that gives check counts as a mate (the mutant's mistake)."""
+    for answer in list(board.legal_moves):
+        board.push(answer)
+        check = board.is_check()
+        board.pop()
+        if check:
+            return True
+    return False
+
+
+def test_is_mate_in_two_mutants():
+    def mates_at_once_count(fen, uci):  # "mate in one or two"
+        board = chess.Board(fen)
+        move = chess.Move.from_uci(uci)
+        if move not in board.legal_moves:
+            return False
+        board.push(move)
+        if board.is_checkmate():
+            return True
+        return is_mate_in_two(fen, uci)
+
+    def stalemate_counts(fen, uci):  # rules out a mate at once, forgets stalemate
+        board = chess.Board(fen)
+        move = chess.Move.from_uci(uci)
+        if move not in board.legal_moves:
+            return False
+        board.push(move)
+        if board.is_checkmate():
+            return False
+        return is_mate_in_two(fen, uci, no_reply=True)
+
+    def returns_a_count(fen, uci):
+        return int(is_mate_in_two(fen, uci))
+
+    check = checks.check_is_mate_in_two
+    rejects(check, lambda f, u: is_mate_in_two(f, u, outer=any), "g7g6.*EVERY reply")
+    rejects(check, lambda f, u: is_mate_in_two(f, u, answer_mates=_checks_only), "a7a5.*check is not a mate")
+    rejects(check, lambda f, u: is_mate_in_two(f, u, no_reply=True), "h1h8.*vacuously")
+    rejects(check, mates_at_once_count, "h1h8.*mate in one")
+    rejects(check, stalemate_counts, "b6c7.*stalemates")
+    rejects(check, lambda f, u: is_mate_in_two(f, u, legality=False), "h1d2.*illegal")
+    rejects(check, lambda f, u: is_mate_in_two(f, u, replies_of=lambda b: b.pseudo_legal_moves),
+            "g3f5.*pseudo_legal_moves")
+    rejects(check, lambda f, u: is_mate_in_two(f, u, pop=False), r"pop\(\) each reply")
+    rejects(check, lambda f, u: is_mate_in_two(f, u, first_only=True), "g8d8.*EVERY legal reply: try them all")
+    rejects(check, returns_a_count, "return True or False")
 
 
 def test_balanced_candidates_mutants():

@@ -1,5 +1,6 @@
 """Checks for lesson 07 (chess and bootstrapping): text for a position and a move, verifying a mate in
-one, balanced candidate moves, multiple-choice accuracy, and the bootstrapping chain loop."""
+one and a mate in two, balanced candidate moves, multiple-choice accuracy, and the bootstrapping chain
+loop."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import numpy as np
 
 from . import call, checked_call, close, crash_message, passed, record_checks
 
-__all__ = ["check_candidate_text", "check_is_mate_in_one", "check_balanced_candidates",
+__all__ = ["check_candidate_text", "check_is_mate_in_one", "check_is_mate_in_two", "check_balanced_candidates",
            "check_multiple_choice_accuracy", "check_bootstrap_chain", "HINTS"]
 
 MATE_FEN = "k7/8/1K6/8/8/8/8/7R w - - 1 2"  # Rh8 mates; Rh7 does not; Kb7 walks into check
@@ -27,6 +28,9 @@ HINTS = {
                       "whole FEN.",
     "is_mate_in_one": "a move can only mate if it is legal (board.push does not check that); after pushing it, "
                       "ask the board whether the side to move is checkmated.",
+    "is_mate_in_two": "check that the move is legal and play it; if the opponent then has no legal reply the "
+                      "move mated or stalemated at once (not a mate in two); otherwise every legal reply must "
+                      "leave at least one mating answer. Undo each reply before trying the next.",
     "balanced_candidates": "one generator built from `seed` before the loop; per puzzle, draw the negative from the "
                            "sorted list of the other legal moves, and give both rows the puzzle's index as group.",
     "multiple_choice_accuracy": "loop over the distinct group ids, select each group's rows with a mask (they "
@@ -127,6 +131,60 @@ def check_is_mate_in_one(fn: Callable) -> None:
 
 
 # ------------------------------------------------------------------------------------------ exercise 3
+# Black to move: Nf5 forces mate next move against each of White's replies (found by exhaustive search)
+MATE_IN_TWO = "1rb5/pppp2k1/7p/2P5/7K/1N4nP/6r1/8 b - - 1 26"
+# White to move: Qe8 forces mate next move
+MATE_IN_TWO_WHITE = "6Q1/2p5/3kP3/6Rp/7P/2P2P2/5K2/5B2 w - - 1 31"
+STALEMATE = "k7/8/1Q6/8/8/8/8/7K w - - 0 1"  # Qc7 leaves Black without a move, not in check
+MATE_IN_TWO_CASES = [  # (fen, uci, expected, what the case is about, what to fix when it goes wrong)
+    (MATE_IN_TWO, "g3f5", True, "a forced mate in two",
+     " Every legal reply must be tried (legal_moves, not pseudo_legal_moves: a reply that leaves the king in "
+     "check is no defence), each answer too, and every move you push must be popped again before the next try."),
+    (MATE_IN_TWO_WHITE, "g8e8", True, "a forced mate in two for White",
+     " Every legal reply must be tried (legal_moves, not pseudo_legal_moves), and every move you push must be "
+     "popped again before the next try."),
+    (MATE_IN_TWO, "a7a5", False, "after a5 the answers to some replies give check but never mate",
+     " A check is not a mate: the answer must checkmate (is_checkmate, or your is_mate_in_one)."),
+    (MATE_IN_TWO, "g7g6", False, "after Kg6 some replies allow a mate, but not all of them",
+     " A mate in two must work against EVERY reply: the outer test is all(...), not any(...)."),
+    (MATE_IN_TWO_WHITE, "g8d8", False, "after Qd8 some replies allow a mate, but not all of them",
+     " A mate in two must work against EVERY legal reply: try them all, and stop early only on one that has no "
+     "mating answer."),
+    (MATE_FEN, "h1h8", False, "Rh8 mates at once: that is a mate in one, not in two",
+     " After a mating move the opponent has no reply, and 'every reply allows a mate' is then vacuously true: "
+     "return False when there is no legal reply."),
+    (STALEMATE, "b6c7", False, "Qc7 stalemates: the game ends in a draw",
+     " After a stalemating move the opponent has no reply, and 'every reply allows a mate' is then vacuously "
+     "true: return False when there is no legal reply."),
+    (MATE_FEN, "h1d2", False, "a rook cannot move like a knight: the move is illegal",
+     " Check `move in board.legal_moves` before pushing: push() plays any move, legal or not."),
+    (MATE_FEN, "h1h7", True, "Rh7 gives no check, yet Black's only move, Kb8, allows Rh8 mate",
+     " A mate in two need not start with a check: try every legal reply, and for each one every answer."),
+]
+
+
+def check_is_mate_in_two(fn: Callable) -> None:
+    """``is_mate_in_two(fen, uci)``: True exactly when the move is legal, does not end the game at once, and every
+    legal reply leaves a mating answer."""
+    for fen, uci, want, why, fix in MATE_IN_TWO_CASES:
+        what = f"is_mate_in_two({fen!r}, {uci!r})"
+        try:
+            got = _run(fn, fen, uci, exercise="is_mate_in_two", what=what)
+        except AssertionError as err:
+            if "push() expects" not in str(err):
+                raise
+            # python-chess's own assert: a move was played on a board where it cannot be played
+            raise AssertionError(f"{what} crashed in python-chess: {err} This happens when a board still holds a "
+                                 "move from an earlier try: pop() each reply (and each answer you push) before "
+                                 "trying the next one.") from None
+        if not isinstance(got, (bool, np.bool_)):
+            raise AssertionError(f"{what} returned {type(got).__name__}; return True or False.")
+        if bool(got) != want:
+            raise AssertionError(f"{what} returned {got}; expected {want} ({why}).{fix}")
+    passed("is_mate_in_two", len(MATE_IN_TWO_CASES))
+
+
+# ------------------------------------------------------------------------------------------ exercise 4
 PUZZLES = [(MATE_FEN, "h1h8"), (ITALIAN, "f1b5"), ("k7/8/2K5/8/8/8/8/7R w - - 0 1", "c6b6"),
            ("6k1/5ppp/8/8/8/8/5PPP/3R2K1 w - - 0 1", "d1d8"),
            (IN_CHECK, "d1e2")]  # in check: 2 legal negatives among 31 pseudo-legal ones
@@ -179,7 +237,7 @@ def check_balanced_candidates(fn: Callable) -> None:
     passed("balanced_candidates", 8)
 
 
-# ------------------------------------------------------------------------------------------ exercise 4
+# ------------------------------------------------------------------------------------------ exercise 5
 def check_multiple_choice_accuracy(fn: Callable) -> None:
     """``multiple_choice_accuracy(p_true, labels, groups)``: per group, is the top P(true) the solution?"""
     groups = np.array(["a", "a", "b", "b", "b", "c", "c"])
@@ -242,7 +300,7 @@ def _interleaved_groups(seed: int):
     return p[order], labels[order], groups[order]
 
 
-# ------------------------------------------------------------------------------------------ exercise 5
+# ------------------------------------------------------------------------------------------ exercise 6
 def check_bootstrap_chain(fn: Callable) -> None:
     """``bootstrap_chain(chain, chunks, weak_preds, fit)``: each rung trains on the previous rung's labels."""
     rng = np.random.default_rng(0)
