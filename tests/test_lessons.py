@@ -51,12 +51,40 @@ def test_generated_notebooks_match_their_sources():
     assert not problems, "\n".join(problems + [f"run: {bl.BUILD_COMMAND}"])
 
 
-@pytest.mark.parametrize("path", ALL_NOTEBOOKS, ids=_ids(ALL_NOTEBOOKS))
-def test_notebooks_are_stored_without_outputs(path):
+@pytest.mark.parametrize("path", LESSON_NOTEBOOKS, ids=_ids(LESSON_NOTEBOOKS))
+def test_lessons_are_stored_without_outputs(path):
     nb = _load(path)
     assert nb["metadata"] == bl.NOTEBOOK_METADATA
     for cell in _code_cells(nb):
         assert cell["outputs"] == [] and cell["execution_count"] is None
+
+
+SOLUTION_NOTEBOOKS = [ROOT / bl.SOLUTIONS_DIR / f"{src.stem}.ipynb" for src in SOURCES]
+SHOWS_SOMETHING_RE = re.compile(r"\bprint\(|\bplt\.|\.plot\(|\bplot_\w+\(|\bdisplay\(|\.table\(")
+
+
+@pytest.mark.parametrize("path", SOLUTION_NOTEBOOKS, ids=_ids(SOLUTION_NOTEBOOKS))
+def test_solutions_are_stored_as_built_or_executed_in_full_mode_from_their_source(path):
+    """A solution notebook is either the build's (no outputs) or executed in full mode from its source
+    as it is now, with provenance, every code cell run, no error, and an output wherever a cell prints
+    or plots."""
+    nb, src = _load(path), ROOT / bl.SOLUTIONS_DIR / f"{path.stem}.py"
+    entry = bl.provenance(nb)
+    if entry is None:
+        assert nb["metadata"] == bl.NOTEBOOK_METADATA
+        assert all(c["outputs"] == [] and c["execution_count"] is None for c in _code_cells(nb))
+        return
+    fix = f"run `{bl.BUILD_COMMAND}`, then `{bl.EXECUTE_COMMAND} --only {path.stem[:2]}`"
+    assert entry["source_sha256"] == bl.source_hash(src), f"{path.name} was executed from an older source: {fix}"
+    assert entry["mode"] == bl.EXECUTED_MODE, f"{path.name} was executed in {entry['mode']!r} mode: {fix}"
+    for key in ("package_version", "commit", "executed", "machine", "wall_seconds"):
+        assert entry.get(key) not in (None, ""), f"{path.name}: its provenance lacks {key!r}: {fix}"
+    for i, cell in enumerate(_code_cells(nb)):
+        assert cell["execution_count"] is not None, f"{path.name}: code cell {i + 1} never ran: {fix}"
+        errors = [o for o in cell["outputs"] if o["output_type"] == "error"]
+        assert not errors, f"{path.name}: code cell {i + 1} raised {errors[0].get('ename')}: {fix}"
+        if SHOWS_SOMETHING_RE.search(_text(cell)):
+            assert cell["outputs"], f"{path.name}: code cell {i + 1} prints or plots but has no output: {fix}"
 
 
 @pytest.mark.parametrize("src", SOURCES, ids=[s.name for s in SOURCES])
@@ -280,6 +308,35 @@ def test_check_reports_missing_stale_and_extra_files(toy_repo, capsys):
     assert bl.BUILD_COMMAND in err
 
 
+def test_an_executed_solution_is_kept_while_its_source_is_unchanged(toy_repo, capsys):
+    """Full-mode execution writes outputs and provenance; the build keeps them until the source changes,
+    then writes the notebook without outputs and says to re-execute; --check reports it meanwhile."""
+    from w2s_edu.devtools import execute_solutions as ex
+
+    src = toy_repo / "solutions" / "00_toy.py"
+    src.write_text(TOY_SOURCE + "\n# %%\nprint(double(21))\n")
+    assert bl.main(["--root", str(toy_repo)]) == 0
+    assert ex.main(["--root", str(toy_repo), "--only", "00"]) == 0
+    solution = toy_repo / "solutions" / "00_toy.ipynb"
+    nb = _load(solution)
+    entry = bl.provenance(nb)
+    assert entry["source_sha256"] == bl.source_hash(src) and entry["mode"] == "full"
+    assert entry["machine"]["cpu_cores"] == os.cpu_count() and entry["wall_seconds"] > 0
+    assert "".join(nb["cells"][-1]["outputs"][0]["text"]) == "42\n"
+    executed = solution.read_bytes()
+    capsys.readouterr()
+    assert bl.main(["--check", "--root", str(toy_repo)]) == 0 and bl.build(toy_repo) == []
+    assert solution.read_bytes() == executed
+
+    src.write_text(src.read_text().replace("2 * x", "x + x"))
+    assert bl.main(["--check", "--root", str(toy_repo)]) == 1
+    assert "executed from an older source: solutions/00_toy.ipynb" in capsys.readouterr().err
+    assert bl.main(["--root", str(toy_repo)]) == 0
+    assert f"{bl.EXECUTE_COMMAND} --only 00" in capsys.readouterr().err
+    rebuilt = _load(solution)
+    assert bl.provenance(rebuilt) is None and all(c["outputs"] == [] for c in _code_cells(rebuilt))
+
+
 def test_build_reports_marker_errors_without_writing(toy_repo, capsys):
     (toy_repo / "solutions" / "00_toy.py").write_text(TOY_SOURCE.replace("    ### END SOLUTION\n", ""))
     assert bl.main(["--root", str(toy_repo)]) == 2
@@ -292,3 +349,103 @@ def test_learner_cells_carry_no_noqa(path):
     """Lint exceptions for notebook sources live in pyproject.toml (per-file-ignores), not in cells a learner reads."""
     lines = [i for i, line in enumerate(path.read_text().splitlines(), 1) if "# noqa" in line]
     assert not lines, f"{path.name}: '# noqa' on lines {lines}; configure ruff for solutions/*.py instead"
+
+
+# ------------------------------------------------------------------------------ hints and predictions
+HINT_RE = re.compile(r"<details><summary>(Hint[^<]*)</summary>(.*?)</details>", re.S)
+GRADED = ("Hint 1: a nudge", "Hint 2: closer")
+PREDICT = "**Predict before you run.**"
+ANSWER = "<details><summary>Answer: what happens, and why</summary>"
+CODE_SPAN_RE = re.compile(r"`([^`\n]+)`")
+
+
+def _markdown(text: str) -> str:
+    """The markdown of a jupytext percent source: its comment lines with the '# ' taken off."""
+    return "\n".join(line[2:] if line.startswith("# ") else line.lstrip("#") for line in text.split("\n")
+                     if line.startswith("#"))
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def _solution_lines(src: Path) -> list[str]:
+    out = []
+    for block in bl.solution_blocks(src):
+        for line in block.lines:
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            core = _squash(re.sub(r"^return\b", "", line))
+            if len(core) >= 12:
+                out.append(core)
+    return out
+
+
+def _hint_texts(src: Path) -> list[tuple[str, str]]:
+    """(where, text) for every hint a learner of this lesson can read: the notebook's hint dropdowns and
+    the nudges its checker shows on a crash."""
+    import importlib
+
+    hints = [(f"{src.name}: {summary}", body) for summary, body in HINT_RE.findall(_markdown(src.read_text()))]
+    module = importlib.import_module(f"w2s_edu.checks.lesson{src.stem[:2]}")
+    hints += [(f"checks/lesson{src.stem[:2]}.py HINTS[{name!r}]", text)
+              for name, text in getattr(module, "HINTS", {}).items()]
+    return hints
+
+
+@pytest.mark.parametrize("src", SOURCES, ids=[s.name for s in SOURCES])
+def test_hints_hold_no_line_of_the_solution(src):
+    """A hint nudges: it may name a function, but it never contains a solution line, nor a code span that
+    is most of one."""
+    solution = _solution_lines(src)
+    leaks = []
+    for where, text in _hint_texts(src):
+        flat = _squash(text)
+        leaks += [f"{where} contains the solution line {line!r}" for line in solution if line in flat]
+        for span in map(_squash, CODE_SPAN_RE.findall(text)):
+            if len(span) >= 12:
+                leaks += [f"{where} spells out most of the solution line {line!r} as `{span}`"
+                          for line in solution if span in line and len(span) >= 0.6 * len(line)]
+    assert not leaks, "\n".join(sorted(set(leaks)))
+
+
+@pytest.mark.parametrize("src", SOURCES, ids=[s.name for s in SOURCES])
+def test_every_exercise_has_two_graded_hints(src):
+    """Before each exercise cell: a nudge, then a closer hint (several exercises in one code cell share them)."""
+    problems, markdown = [], ""
+    for i, cell in enumerate(bl.read_source(src).cells):
+        if cell.cell_type == "markdown":
+            markdown += cell.source + "\n"
+            continue
+        blocks = bl.find_blocks(cell.source)
+        if not blocks:
+            continue
+        summaries = [summary.strip() for summary, _ in HINT_RE.findall(markdown)]
+        if summaries[-2:] != list(GRADED):
+            names = ", ".join(repr(b.name) for b in blocks)
+            problems.append(f"exercise {names} (cell {i + 1}): hints {summaries} in the markdown before it, "
+                            f"expected the two dropdowns {list(GRADED)} in that order")
+        markdown = ""
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("src", SOURCES, ids=[s.name for s in SOURCES])
+def test_every_lesson_asks_for_a_prediction_and_answers_it_after_the_run(src):
+    text = src.read_text()
+    asks = [m.start() for m in re.finditer(re.escape(PREDICT), text)]
+    assert asks, f"{src.name} has no '{PREDICT}' question before its main experiment"
+    for i, at in enumerate(asks):
+        end = asks[i + 1] if i + 1 < len(asks) else len(text)
+        answer = text.find(ANSWER, at, end)
+        assert answer > 0, f"{src.name}: the prediction at line {text.count(chr(10), 0, at) + 1} has no " \
+                           f"'{ANSWER}' dropdown after it"
+        assert "\n# %%\n" in text[at:answer] or "\n# %% " in text[at:answer].replace("# %% [markdown]", ""), \
+            f"{src.name}: the answer to the prediction at line {text.count(chr(10), 0, at) + 1} comes before any run"
+
+
+def test_the_middle_lessons_each_have_an_exercise_of_difficulty_four():
+    for src in SOURCES:
+        if src.stem[:2] in {"03", "04", "05", "06"}:
+            levels = [len(m) for m in re.findall(r"^# Difficulty: ((?:🔴)+)", src.read_text(), re.M)]
+            assert max(levels, default=0) >= 4, f"{src.name}: difficulties {levels}, none at 4 or 5"

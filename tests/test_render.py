@@ -59,6 +59,33 @@ def test_render_command_embeds_the_plot_and_widget_state_and_writes_an_index(tmp
     assert "SMOKE mode" in index and "01_broken" not in index
 
 
+def test_a_notebook_stored_executed_from_its_source_is_rendered_without_running(tmp_path, capsys):
+    """Full-mode outputs committed with provenance matching the source are the page; --execute runs it
+    again (here it would fail, which shows that it really ran), and so does a stale source hash."""
+    from w2s_edu.devtools import build_lessons as bl
+
+    src, out = tmp_path / "solutions", tmp_path / "site"
+    src.mkdir()
+    (src / "00_stored.py").write_text("# %%\n1 / 0\n")
+    path = _notebook(src / "00_stored.ipynb", "Lesson 00: stored", "1 / 0")
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[1].outputs = [nbformat.v4.new_output("stream", name="stdout", text="a stored full-mode output\n")]
+    nb.cells[1].execution_count = 1
+    nb.metadata[bl.PROVENANCE_KEY] = {"mode": "full", "source_sha256": bl.source_hash(src / "00_stored.py"),
+                                      "wall_seconds": 123.0}
+    nbformat.write(nb, path)
+
+    assert main(["render", "--src", str(src), "--out", str(out)]) == 0
+    assert "a stored full-mode output" in (out / "00_stored.html").read_text()
+    index = (out / "index.html").read_text()
+    assert "stored full-mode run" in index and "123 s" in index
+
+    assert main(["render", "--src", str(src), "--out", str(out), "--execute"]) == 2
+    assert "ZeroDivisionError" in capsys.readouterr().err
+    (src / "00_stored.py").write_text("# %%\n1 / 0  # edited\n")
+    assert main(["render", "--src", str(src), "--out", str(out)]) == 2
+
+
 def test_a_failing_cell_stops_the_render_and_names_the_notebook(tmp_path):
     src = tmp_path / "solutions"
     src.mkdir()

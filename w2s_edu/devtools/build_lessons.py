@@ -16,7 +16,10 @@ The build writes two notebooks per source:
   exercise name comes from ``(exercise: name)`` on the BEGIN line, else from the enclosing ``def``.
 
 Both have empty outputs, no execution counts, fixed cell ids and fixed metadata, so building twice
-gives byte-identical files and a diff shows only what an author changed.
+gives byte-identical files and a diff shows only what an author changed. The one exception: a solution
+notebook executed in full mode (``python -m w2s_edu.devtools.execute_solutions``) is kept, outputs and
+provenance included, for as long as the source hash in its provenance matches the source; once the
+source changes, the build writes it without outputs again and says to re-execute it.
 
     python -m w2s_edu.devtools.build_lessons           # (re)write the notebooks
     python -m w2s_edu.devtools.build_lessons --check   # exit 1 if any notebook is stale or missing
@@ -26,6 +29,8 @@ from __future__ import annotations
 
 import argparse
 import copy
+import hashlib
+import json
 import re
 import sys
 from dataclasses import dataclass
@@ -35,6 +40,9 @@ SOURCE_GLOB = "[0-9][0-9]_*.py"
 SOLUTIONS_DIR = "solutions"
 LESSONS_DIR = "lessons"
 BUILD_COMMAND = "python -m w2s_edu.devtools.build_lessons"
+EXECUTE_COMMAND = "python -m w2s_edu.devtools.execute_solutions"
+PROVENANCE_KEY = "w2s_edu"  # the notebook-metadata entry an executed solution carries
+EXECUTED_MODE = "full"
 
 BEGIN_RE = re.compile(r"^(?P<indent>[ \t]*)### BEGIN SOLUTION(?:\s*\(exercise:\s*(?P<name>[^)]*?)\s*\))?\s*$")
 END_RE = re.compile(r"^(?P<indent>[ \t]*)### END SOLUTION\s*$")
@@ -175,11 +183,57 @@ def sources(root: Path) -> list[Path]:
     return sorted((root / SOLUTIONS_DIR).glob(SOURCE_GLOB))
 
 
+def source_hash(src: Path) -> str:
+    """The sha256 of a lesson's authored source, as an executed notebook's provenance records it."""
+    return hashlib.sha256(Path(src).read_bytes()).hexdigest()
+
+
+def provenance(nb: dict) -> dict | None:
+    """The provenance entry of an executed solution notebook (None: it was never executed)."""
+    entry = nb.get("metadata", {}).get(PROVENANCE_KEY)
+    return dict(entry) if entry else None
+
+
+def _cell_sources(nb: dict) -> list[tuple[str, str]]:
+    return [(c["cell_type"], c["source"] if isinstance(c["source"], str) else "".join(c["source"]))
+            for c in nb["cells"]]
+
+
+def executed_text(path: Path, src: Path, built: str) -> str | None:
+    """The text of ``path`` when it is ``src``'s solution notebook executed in full mode from the source
+    as it is now (same hash, same cells as the build): the build keeps it. None otherwise."""
+    if not path.exists():
+        return None
+    text = path.read_text(encoding="utf-8")
+    try:
+        nb = json.loads(text)
+    except ValueError:
+        return None
+    entry = provenance(nb)
+    if not entry or entry.get("mode") != EXECUTED_MODE or entry.get("source_sha256") != source_hash(src):
+        return None
+    return text if _cell_sources(nb) == _cell_sources(json.loads(built)) else None
+
+
+def stale_executions(root: Path) -> list[Path]:
+    """Solution notebooks that carry full-mode outputs from an older version of their source."""
+    stale = []
+    for src in sources(root):
+        path = root / SOLUTIONS_DIR / f"{src.stem}.ipynb"
+        if path.exists() and provenance(json.loads(path.read_text(encoding="utf-8"))) and \
+                executed_text(path, src, build_notebook(src, "solution")) is None:
+            stale.append(path)
+    return stale
+
+
 def expected_files(root: Path) -> dict[Path, str]:
-    """Every generated file (path -> text) the build writes for the sources under ``root``."""
+    """Every generated file (path -> text) the build writes for the sources under ``root``; an executed
+    solution notebook that is current (:func:`executed_text`) is expected as it is."""
     out: dict[Path, str] = {}
     for src in sources(root):
-        out[root / SOLUTIONS_DIR / f"{src.stem}.ipynb"] = build_notebook(src, "solution")
+        solution = root / SOLUTIONS_DIR / f"{src.stem}.ipynb"
+        built = build_notebook(src, "solution")
+        out[solution] = executed_text(solution, src, built) or built
         out[root / LESSONS_DIR / f"{src.stem}.ipynb"] = build_notebook(src, "lesson")
     return out
 
@@ -192,11 +246,15 @@ def existing_files(root: Path) -> list[Path]:
 def drift(root: Path) -> list[str]:
     """Problems that ``--check`` reports: stale, missing and extra generated files (empty: all good)."""
     expected = expected_files(root)
+    stale = set(stale_executions(root))
     problems = []
     for path, text in expected.items():
         rel = path.relative_to(root)
         if not path.exists():
             problems.append(f"missing: {rel}")
+        elif path in stale:
+            problems.append(f"executed from an older source: {rel} (build, then `{EXECUTE_COMMAND} --only "
+                            f"{path.stem[:2]}`)")
         elif path.read_text(encoding="utf-8") != text:
             problems.append(f"out of date: {rel}")
     for path in existing_files(root):
@@ -206,8 +264,12 @@ def drift(root: Path) -> list[str]:
 
 
 def build(root: Path) -> list[Path]:
-    """Write every generated notebook whose text changed; returns the paths written."""
+    """Write every generated notebook whose text changed; returns the paths written. A solution notebook
+    executed from an older source is rewritten without outputs, with a note to execute it again."""
     written = []
+    for path in stale_executions(root):
+        print(f"{path.relative_to(root)}: its source changed since it was executed in full mode; writing it "
+              f"without outputs. Execute it again: {EXECUTE_COMMAND} --only {path.stem[:2]}", file=sys.stderr)
     for path, text in expected_files(root).items():
         if not path.exists() or path.read_text(encoding="utf-8") != text:
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -4,11 +4,14 @@
     w2s-edu render --smoke --out /tmp/site --only 00,02
     w2s-edu render --js-dir ./js       # pages that work offline (see below)
 
-Each ``solutions/NN_*.ipynb`` is executed from a clean state (nbconvert's ExecutePreprocessor, this
-Python's ``python3`` kernel, ``HF_HUB_OFFLINE=1``, ``W2S_SMOKE=1`` with ``--smoke``) in a fresh
-temporary folder, so whatever a lesson writes never lands in the repository. The executed notebook is
-then converted with nbconvert's HTML exporter: every plot is embedded in the page as PNG data, and
-widget state is stored in the page so that widgets render as they were after the run.
+A solution notebook committed executed in full mode (``python -m w2s_edu.devtools.execute_solutions``,
+with provenance matching its source) is rendered as it is, without running it again; ``--execute``
+runs it anyway. Any other notebook (and every notebook with ``--smoke``) is executed from a clean
+state (nbconvert's ExecutePreprocessor, this Python's ``python3`` kernel, ``HF_HUB_OFFLINE=1``,
+``W2S_SMOKE=1`` with ``--smoke``) in a fresh temporary folder, so whatever a lesson writes never
+lands in the repository. The executed notebook is then converted with nbconvert's HTML exporter:
+every plot is embedded in the page as PNG data, and widget state is stored in the page so that
+widgets render as they were after the run.
 
 Two things a reader should know about the pages:
 
@@ -40,7 +43,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .build_lessons import SOLUTIONS_DIR, default_root
+from .build_lessons import EXECUTED_MODE, SOLUTIONS_DIR, default_root, provenance, source_hash
 
 NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
 DEFAULT_TIMEOUT_S = 3600  # per cell: a full lesson's longest cell is a few minutes on a laptop CPU
@@ -59,6 +62,7 @@ class RenderedLesson:
     page: Path
     seconds: float
     error: str | None = None
+    stored: bool = False  # rendered from a stored full-mode execution, not run here
 
 
 def find_notebooks(src: Path, only: list[str] | None = None) -> list[Path]:
@@ -189,6 +193,8 @@ def index_html(lessons: list[RenderedLesson], smoke: bool) -> str:
     rows = []
     for lesson in lessons:
         status = "ran" if lesson.error is None else f"<b>failed</b>: {html.escape(lesson.error.splitlines()[0])}"
+        if lesson.stored:
+            status = "stored full-mode run"
         rows.append(f'<tr><td><a href="{html.escape(lesson.page.name)}">{html.escape(lesson.title)}</a></td>'
                     f"<td>{status}</td><td>{lesson.seconds:.0f} s</td></tr>")
     built = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
@@ -217,10 +223,24 @@ call. To run and change anything, open the notebooks in Jupyter: <code>jupyter l
 """
 
 
+def already_executed(nb, path: Path) -> dict | None:
+    """The provenance of ``nb`` when it holds full-mode outputs from its source ``path.with_suffix('.py')``
+    as it is now (so rendering need not run it again); None otherwise."""
+    entry = provenance(nb)
+    src = path.with_suffix(".py")
+    if entry and entry.get("mode") == EXECUTED_MODE and src.exists() and entry.get("source_sha256") == source_hash(src):
+        return entry
+    return None
+
+
 def render(src: Path, out: Path, smoke: bool = False, only: list[str] | None = None, js_dir: Path | None = None,
-           timeout: int = DEFAULT_TIMEOUT_S, keep_going: bool = False, show_progress: bool = True
-           ) -> list[RenderedLesson]:
-    """Execute each solution notebook in ``src`` and write ``out/<name>.html`` and ``out/index.html``.
+           timeout: int = DEFAULT_TIMEOUT_S, keep_going: bool = False, show_progress: bool = True,
+           execute: bool = False) -> list[RenderedLesson]:
+    """Write ``out/<name>.html`` for each solution notebook in ``src``, and ``out/index.html``.
+
+    A notebook already executed in full mode from its current source is rendered as stored (its run time
+    in the index is the stored wall time); the others, all of them with ``smoke`` or ``execute``, are
+    executed first.
 
     A failing cell stops the render with a RuntimeError naming the notebook and the error, unless
     ``keep_going``: then that page shows the outputs up to the failing cell and its traceback, the
@@ -241,6 +261,13 @@ def render(src: Path, out: Path, smoke: bool = False, only: list[str] | None = N
             nb = nbformat.read(path, as_version=4)
             title = lesson_title(nb, path.stem)
             start, error = time.time(), None
+            stored = None if smoke or execute else already_executed(nb, path)
+            if stored is not None:
+                page = out / f"{path.stem}.html"
+                page.write_text(notebook_html(nb, js_urls), encoding="utf-8")
+                done.append(RenderedLesson(path.stem, title, page, float(stored.get("wall_seconds", 0.0)),
+                                           stored=True))
+                continue
             with tempfile.TemporaryDirectory(prefix=f"w2s-render-{path.stem}-") as workdir, \
                     tqdm(total=len(nb.cells), desc=path.stem, unit="cell", disable=not show_progress) as bar:
                 try:
@@ -267,6 +294,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="local require.js and embed-amd.js (npm packages requirejs, @jupyter-widgets/"
                              "html-manager) for pages that work offline; default: load them from a CDN")
     parser.add_argument("--timeout", type=int, default=DEFAULT_TIMEOUT_S, help="seconds per cell")
+    parser.add_argument("--execute", action="store_true",
+                        help="run every notebook again, even those stored executed in full mode")
     parser.add_argument("--keep-going", action="store_true",
                         help="render the remaining notebooks when one fails (exit 1 at the end)")
 
@@ -275,7 +304,7 @@ def run_from_args(args) -> int:
     src = args.src or default_root() / SOLUTIONS_DIR
     only = [s.strip() for s in args.only.split(",") if s.strip()] if args.only else None
     lessons = render(src, args.out, smoke=args.smoke, only=only, js_dir=args.js_dir, timeout=args.timeout,
-                     keep_going=args.keep_going)
+                     keep_going=args.keep_going, execute=args.execute)
     for lesson in lessons:
         state = "ok" if lesson.error is None else f"FAILED ({lesson.error})"
         print(f"{lesson.page}  {lesson.seconds:6.1f} s  {state}")
