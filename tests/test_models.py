@@ -123,3 +123,29 @@ def test_weights_key_follows_the_weights_of_a_local_folder(tmp_path):
     BertModel(cfg).save_pretrained(tmp_path)
     assert weights_key(spec) != first
     assert weights_key(resolve_model("minilm-l2")) == resolve_model("minilm-l2").path  # offline keys unchanged
+
+
+def test_a_whole_model_finetune_holds_one_copy_of_the_weights(tiny_models):
+    """The structure comes from a weightless skeleton; a trainable backbone is read from disk when the
+    pretrained one is not in memory, and copied from it when it is; the shared copy is never trained."""
+    from w2s_edu.config import W2SConfig
+    from w2s_edu.experiment.roles import ModelRole
+    from w2s_edu.models import backbones
+
+    name = tiny_models["bert"]
+    spec = resolve_model(name)
+    backbones._PRETRAINED.pop(spec, None)
+    skeleton = backbones.backbone_skeleton(spec)
+    assert all(p.is_meta for p in skeleton.parameters())
+    role = ModelRole(name, "finetune", W2SConfig(strong=name, train_layers=None))
+    assert role.kind == "tokens" and spec not in backbones._PRETRAINED
+    role.inputs(["a short text", "another one"])
+    clf = role.new_classifier(seed=0)
+    assert spec not in backbones._PRETRAINED, "a whole-model finetune kept a second, pretrained copy in memory"
+    pretrained, _ = load_backbone(spec)
+    trained = dict(clf.backbone.named_parameters())
+    for key, value in pretrained.named_parameters():  # the same pretrained weights, in separate memory
+        assert torch.equal(trained[key], value) and trained[key].data_ptr() != value.data_ptr()
+    copied, _ = fresh_backbone(spec)  # the pretrained model is in memory now: copied, not shared
+    assert all(a.data_ptr() != b.data_ptr() for a, b in zip(copied.parameters(), pretrained.parameters()))
+    assert len(transformer_layers(skeleton)) == len(transformer_layers(pretrained))

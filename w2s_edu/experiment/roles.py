@@ -23,6 +23,7 @@ from .. import cache
 from ..config import W2SConfig
 from ..models.backbones import (
     apply_lora,
+    backbone_skeleton,
     can_cache_trunk,
     enable_gradient_checkpointing,
     fresh_backbone,
@@ -52,15 +53,15 @@ class ModelRole:
         if self.precision in HALF_DTYPES and device.startswith("cuda") and (mode == "probe" or self.lora):
             # frozen weights need no fp32 master copy: half the memory (w2s_edu.scale.memory)
             self.spec = dataclasses.replace(self.spec, dtype=HALF_DTYPES[self.precision])
-        backbone, _ = load_backbone(self.spec)
-        self.hidden_size = backbone.config.hidden_size
+        skeleton = backbone_skeleton(self.spec)  # the architecture without weights: nothing loads yet
+        self.hidden_size = skeleton.config.hidden_size
         # train_layers=k: the top k blocks train (at most all of them; the embeddings stay frozen);
         # None: everything trains. BERT-style encoders run their frozen part once (cached).
-        depth = len(transformer_layers(backbone))
+        depth = len(transformer_layers(skeleton))
         k = None if cfg.train_layers is None or mode == "probe" or self.lora else min(cfg.train_layers, depth)
         if mode == "probe":
             self.kind = "features"
-        elif k is not None and can_cache_trunk(backbone):
+        elif k is not None and can_cache_trunk(skeleton):
             self.kind = "hidden"
         else:
             self.kind = "tokens"
@@ -86,9 +87,9 @@ class ModelRole:
         torch.manual_seed(seed)
         if self.kind == "features":
             return LinearProbe(self.hidden_size, num_classes=num_classes)
-        backbone, _ = load_backbone(self.spec)
         c = self.cfg
-        if self.kind == "hidden":
+        if self.kind == "hidden":  # the top blocks are copied from the pretrained model that encoded the rest
+            backbone, _ = load_backbone(self.spec)
             return TopLayersClassifier(backbone, self.train_layers, num_classes=num_classes,
                                        gradient_checkpointing=c.gradient_checkpointing)
         backbone = fresh_backbone(self.spec)[0]

@@ -2,7 +2,9 @@
 operations on its blocks that training needs.
 
 * :func:`load_backbone` loads ``(model, tokenizer)`` for a :class:`w2s_edu.models.registry.ModelSpec`
-  once per process (``AutoModel`` / ``AutoTokenizer``); :func:`fresh_backbone` gives a trainable copy.
+  once per process (``AutoModel`` / ``AutoTokenizer``), for frozen use; :func:`fresh_backbone` gives a
+  trainable copy (read from disk unless the pretrained one is already in memory), :func:`load_tokenizer`
+  the tokenizer alone and :func:`backbone_skeleton` the architecture without weights (meta device).
   transformers' load report (printed when layers are dropped) and its progress bars are silenced for
   the load only, and the previous verbosity is restored afterwards.
 * :func:`backbone_kind` tells an encoder from a causal LM; :func:`transformer_layers` finds the blocks of
@@ -61,36 +63,90 @@ def _dtype_kwarg() -> str:
     return "dtype" if int(transformers.__version__.split(".")[0]) >= 5 else "torch_dtype"
 
 
-@lru_cache(maxsize=8)
-def _load_cached(spec: ModelSpec):
-    from transformers import AutoConfig, AutoModel, AutoTokenizer
+def _config(spec: ModelSpec):
+    from transformers import AutoConfig
 
     kwargs = {} if spec.num_layers is None else {"num_hidden_layers": spec.num_layers}
-    load = {} if spec.dtype is None else {_dtype_kwarg(): getattr(torch, spec.dtype)}
+    with quiet_transformers():
+        return AutoConfig.from_pretrained(spec.path, **kwargs)
+
+
+@lru_cache(maxsize=8)
+def _load_tokenizer(spec: ModelSpec):
+    from transformers import AutoTokenizer
+
     try:
         with quiet_transformers():
-            config = AutoConfig.from_pretrained(spec.path, **kwargs)
             tokenizer = AutoTokenizer.from_pretrained(spec.path)
-            model = AutoModel.from_pretrained(spec.path, config=config, **load)
     except (OSError, ValueError) as err:
         raise _hub_error(spec, err) from err
     if tokenizer.pad_token is None:  # GPT-2 style tokenizers have no pad token
         tokenizer.pad_token = tokenizer.eos_token or tokenizer.unk_token
-    model.eval()
-    return model, tokenizer
+    return tokenizer
+
+
+def _read_model(spec: ModelSpec):
+    """A new instance of the pretrained model, read from its files (the disk cache of the hub, or a folder)."""
+    from transformers import AutoModel
+
+    load = {} if spec.dtype is None else {_dtype_kwarg(): getattr(torch, spec.dtype)}
+    try:
+        config = _config(spec)
+        with quiet_transformers():
+            model = AutoModel.from_pretrained(spec.path, config=config, **load)
+    except (OSError, ValueError) as err:
+        raise _hub_error(spec, err) from err
+    return model.eval()
+
+
+# The pretrained models this process holds in memory, for inference on frozen weights (features, the
+# cached trunk); at most _KEEP of them, the least recently used leaving first.
+_PRETRAINED: dict[ModelSpec, object] = {}
+_KEEP = 8
 
 
 def load_backbone(spec: ModelSpec | str):
     """Load ``(model, tokenizer)`` for a spec or name. The pretrained weights are loaded once per
-    process; callers that train must ``copy.deepcopy`` the model (see :func:`fresh_backbone`)."""
+    process and shared: never train this model; :func:`fresh_backbone` gives a trainable one."""
     spec = resolve_model(spec) if isinstance(spec, str) else spec
-    return _load_cached(spec)
+    model = _PRETRAINED.pop(spec, None)
+    if model is None:
+        model = _read_model(spec)
+        while len(_PRETRAINED) >= _KEEP:
+            _PRETRAINED.pop(next(iter(_PRETRAINED)))
+    _PRETRAINED[spec] = model  # (re)inserted last: the most recently used
+    return model, _load_tokenizer(spec)
+
+
+def load_tokenizer(spec: ModelSpec | str):
+    """The tokenizer alone (a pad token set), without loading any weights."""
+    return _load_tokenizer(resolve_model(spec) if isinstance(spec, str) else spec)
 
 
 def fresh_backbone(spec: ModelSpec | str):
-    """A trainable copy of the pretrained backbone (the cached one is never modified)."""
-    model, tokenizer = load_backbone(spec)
-    return copy.deepcopy(model), tokenizer
+    """A trainable copy of the pretrained backbone. When this process already holds the pretrained model
+    (it encoded texts with it) the copy is made in memory; otherwise it is read from the model's files and
+    not kept, so that finetuning a whole model holds one copy of its weights in RAM, not two."""
+    spec = resolve_model(spec) if isinstance(spec, str) else spec
+    if spec in _PRETRAINED:
+        return copy.deepcopy(_PRETRAINED[spec]), _load_tokenizer(spec)
+    return _read_model(spec), _load_tokenizer(spec)
+
+
+@lru_cache(maxsize=16)
+def backbone_skeleton(spec: ModelSpec | str):
+    """The model's architecture on PyTorch's meta device: its modules and config without any weights
+    (no memory, no file reads beyond the config), for questions about its structure: its depth
+    (:func:`transformer_layers`), its kind (:func:`backbone_kind`, :func:`can_cache_trunk`), its width."""
+    from transformers import AutoModel
+
+    spec = resolve_model(spec) if isinstance(spec, str) else spec
+    try:
+        config = _config(spec)
+    except (OSError, ValueError) as err:
+        raise _hub_error(spec, err) from err
+    with torch.device("meta"), quiet_transformers():
+        return AutoModel.from_config(config)
 
 
 def backbone_kind(model) -> str:

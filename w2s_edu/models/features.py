@@ -21,7 +21,8 @@ from tqdm.auto import tqdm
 
 from .. import cache
 from .registry import ModelSpec, weights_key
-from .backbones import backbone_kind, can_cache_trunk, load_backbone, run_bert_layers, transformer_layers
+from .backbones import (backbone_kind, can_cache_trunk, load_backbone, load_tokenizer, run_bert_layers,
+                        transformer_layers)
 from .classifiers import pool, position_ids_from_mask
 
 
@@ -141,9 +142,9 @@ def frozen_inputs(spec: ModelSpec, texts: list[str], *, kind: str, train_layers:
 
 
 def _frozen_inputs(spec, texts, kind, train_layers, max_length, batch_size, device, use_cache) -> Inputs:
+    if kind == "tokens":  # a whole backbone trains on them: no pretrained copy is needed in memory
+        return tokenize(load_tokenizer(spec), texts, max_length)
     model, tokenizer = load_backbone(spec)
-    if kind == "tokens":
-        return tokenize(tokenizer, texts, max_length)
     depth = None
     if kind == "hidden":
         if not can_cache_trunk(model):
