@@ -449,3 +449,20 @@ def test_the_middle_lessons_each_have_an_exercise_of_difficulty_four():
         if src.stem[:2] in {"03", "04", "05", "06"}:
             levels = [len(m) for m in re.findall(r"^# Difficulty: ((?:🔴)+)", src.read_text(), re.M)]
             assert max(levels, default=0) >= 4, f"{src.name}: difficulties {levels}, none at 4 or 5"
+
+
+def test_the_lesson_list_gives_each_stored_run_its_measured_time():
+    """lessons/README.md's "full run" column is the wall time of each solution notebook's stored full-mode
+    execution (its provenance), in minutes; "-" where the notebook is not stored executed."""
+    rows = {}
+    for line in (ROOT / bl.LESSONS_DIR / "README.md").read_text().splitlines():
+        match = re.match(r"\| \[(\d\d) [^]]*\]\((\d\d_[^)]*)\.ipynb\) \|.*", line)
+        if match:
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            rows[match.group(2)] = cells[3]
+    assert set(rows) == {src.stem for src in SOURCES}, "lessons/README.md should list every lesson once"
+    for src in SOURCES:
+        entry = bl.provenance(_load(ROOT / bl.SOLUTIONS_DIR / f"{src.stem}.ipynb"))
+        want = "-" if entry is None else f"{entry['wall_seconds'] / 60:.1f} min"
+        assert rows[src.stem] == want, f"lessons/README.md: {src.stem}'s full run should read {want!r}, " \
+                                       f"got {rows[src.stem]!r}"

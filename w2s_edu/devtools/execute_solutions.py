@@ -14,7 +14,8 @@ environment and execution are those of ``w2s-edu render``), and written back wit
 * ``package_version`` and ``commit``, ``executed`` (UTC date and time), ``machine`` (cores, device,
   platform, Python and torch versions) and ``wall_seconds``.
 
-``lessons/*.ipynb`` never carry outputs. The test suite still runs every solution in SMOKE mode (nbval),
+Each run's wall time goes into the "full run" column of ``lessons/README.md``. ``lessons/*.ipynb`` never
+carry outputs. The test suite still runs every solution in SMOKE mode (nbval),
 so a stored full-mode output is never compared against a fresh run.
 """
 
@@ -31,7 +32,7 @@ import time
 from pathlib import Path
 
 from .build_lessons import (BUILD_COMMAND, EXECUTE_COMMAND, EXECUTED_MODE, PROVENANCE_KEY, SOLUTIONS_DIR,
-                            build_notebook, default_root, source_hash, sources)
+                            build_notebook, default_root, provenance, source_hash, sources)
 
 
 def _commit(root: Path) -> str | None:
@@ -82,6 +83,39 @@ def execute(src: Path, root: Path, timeout: int, show_progress: bool = True) -> 
     return out, seconds
 
 
+LESSON_LIST = "lessons/README.md"
+FULL_RUN_HEADER = "full run (2 cores)"
+
+
+def full_run(path: Path) -> str:
+    """The "full run" entry of a lesson in the lesson list: its stored execution's wall time, else "-"."""
+    import json
+
+    entry = provenance(json.loads(path.read_text(encoding="utf-8"))) if path.exists() else None
+    return "-" if entry is None else f"{entry['wall_seconds'] / 60:.1f} min"
+
+
+def update_lesson_list(root: Path) -> bool:
+    """Write each lesson's measured full-run time into the fourth column of lessons/README.md's table
+    (the column headed ``full run (2 cores)``); returns whether the file changed."""
+    path = root / LESSON_LIST
+    if not path.exists():
+        return False
+    text = path.read_text(encoding="utf-8")
+    lines = []
+    for line in text.split("\n"):
+        cells = line.split("|")
+        if line.startswith("| [") and len(cells) > 5 and ".ipynb)" in cells[1]:
+            stem = cells[1].split("](")[1].split(".ipynb")[0]
+            cells[4] = f" {full_run(root / SOLUTIONS_DIR / f'{stem}.ipynb')} "
+            line = "|".join(cells)
+        lines.append(line)
+    new = "\n".join(lines)
+    if new != text:
+        path.write_text(new, encoding="utf-8")
+    return new != text
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=EXECUTE_COMMAND, description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", default=None, help="comma-separated lesson prefixes, e.g. 00,02")
@@ -106,6 +140,8 @@ def main(argv: list[str] | None = None) -> int:
                   f"Fix solutions/{src.name}, run `{BUILD_COMMAND}`, then execute it again.", file=sys.stderr)
             return 1
         print(f"{path.relative_to(root)}: executed in {seconds:.0f} s", flush=True)
+        if update_lesson_list(root):
+            print(f"{LESSON_LIST}: its full run now reads {full_run(path)}")
     return 0
 
 
