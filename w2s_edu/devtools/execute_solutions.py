@@ -11,7 +11,8 @@ environment and execution are those of ``w2s-edu render``), and written back wit
 * ``source_sha256``: the hash of the authored source it was executed from. The build keeps an executed
   notebook only while this matches; after an edit of the source it writes the notebook without
   outputs again and says to re-execute (``tests/test_lessons.py`` checks both).
-* ``package_version`` and ``commit``, ``executed`` (UTC date and time), ``machine`` (cores, device,
+* ``package_version`` and ``commit`` (when the run started; ``+changes`` when tracked files differed from
+  it), ``executed`` (UTC date and time when it finished), ``machine`` (cores, device,
   platform, Python and torch versions) and ``wall_seconds``.
 
 Each run's wall time goes into the "full run" column of ``lessons/README.md``. ``lessons/*.ipynb`` never
@@ -66,6 +67,7 @@ def execute(src: Path, root: Path, timeout: int, show_progress: bool = True) -> 
     from .render_solutions import execute_notebook, lesson_environment
 
     nb = nbformat.reads(build_notebook(src, "solution"), as_version=4)
+    commit = _commit(root)  # the code that runs: taken before, since the tree may change during a long run
     start = time.time()
     with lesson_environment(smoke=False), tempfile.TemporaryDirectory(prefix=f"w2s-exec-{src.stem}-") as workdir, \
             tqdm(total=len(nb.cells), desc=src.stem, unit="cell", disable=not show_progress) as bar:
@@ -73,7 +75,7 @@ def execute(src: Path, root: Path, timeout: int, show_progress: bool = True) -> 
     seconds = time.time() - start
     nb.metadata[PROVENANCE_KEY] = {
         "mode": EXECUTED_MODE, "source": f"{SOLUTIONS_DIR}/{src.name}", "source_sha256": source_hash(src),
-        "package_version": __version__, "commit": _commit(root),
+        "package_version": __version__, "commit": commit,
         "executed": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": machine(), "wall_seconds": round(seconds, 1),
     }
