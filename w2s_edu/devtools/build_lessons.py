@@ -199,6 +199,15 @@ def _cell_sources(nb: dict) -> list[tuple[str, str]]:
             for c in nb["cells"]]
 
 
+def executed_from(nb: dict, src: Path) -> dict | None:
+    """The provenance of ``nb`` when it was executed in full mode from ``src`` as it is now (the source
+    hash matches); None otherwise."""
+    entry = provenance(nb)
+    if not entry or entry.get("mode") != EXECUTED_MODE or entry.get("source_sha256") != source_hash(src):
+        return None
+    return entry
+
+
 def executed_text(path: Path, src: Path, built: str) -> str | None:
     """The text of ``path`` when it is ``src``'s solution notebook executed in full mode from the source
     as it is now (same hash, same cells as the build): the build keeps it. None otherwise."""
@@ -209,20 +218,20 @@ def executed_text(path: Path, src: Path, built: str) -> str | None:
         nb = json.loads(text)
     except ValueError:
         return None
-    entry = provenance(nb)
-    if not entry or entry.get("mode") != EXECUTED_MODE or entry.get("source_sha256") != source_hash(src):
+    if executed_from(nb, src) is None:
         return None
     return text if _cell_sources(nb) == _cell_sources(json.loads(built)) else None
 
 
-def stale_executions(root: Path) -> list[Path]:
-    """Solution notebooks that carry full-mode outputs from an older version of their source."""
+def stale_executions(expected: dict[Path, str]) -> list[Path]:
+    """Solution notebooks that carry full-mode outputs from an older version of their source: stored
+    executed, yet not what the build expects (``expected``: :func:`expected_files`)."""
     stale = []
-    for src in sources(root):
-        path = root / SOLUTIONS_DIR / f"{src.stem}.ipynb"
-        if path.exists() and provenance(json.loads(path.read_text(encoding="utf-8"))) and \
-                executed_text(path, src, build_notebook(src, "solution")) is None:
-            stale.append(path)
+    for path, text in expected.items():
+        if path.parent.name == SOLUTIONS_DIR and path.exists():
+            stored = path.read_text(encoding="utf-8")
+            if stored != text and provenance(json.loads(stored)):
+                stale.append(path)
     return stale
 
 
@@ -246,7 +255,7 @@ def existing_files(root: Path) -> list[Path]:
 def drift(root: Path) -> list[str]:
     """Problems that ``--check`` reports: stale, missing and extra generated files (empty: all good)."""
     expected = expected_files(root)
-    stale = set(stale_executions(root))
+    stale = set(stale_executions(expected))
     problems = []
     for path, text in expected.items():
         rel = path.relative_to(root)
@@ -266,11 +275,11 @@ def drift(root: Path) -> list[str]:
 def build(root: Path) -> list[Path]:
     """Write every generated notebook whose text changed; returns the paths written. A solution notebook
     executed from an older source is rewritten without outputs, with a note to execute it again."""
-    written = []
-    for path in stale_executions(root):
+    written, expected = [], expected_files(root)
+    for path in stale_executions(expected):
         print(f"{path.relative_to(root)}: its source changed since it was executed in full mode; writing it "
               f"without outputs. Execute it again: {EXECUTE_COMMAND} --only {path.stem[:2]}", file=sys.stderr)
-    for path, text in expected_files(root).items():
+    for path, text in expected.items():
         if not path.exists() or path.read_text(encoding="utf-8") != text:
             path.parent.mkdir(parents=True, exist_ok=True)
             with open(path, "w", encoding="utf-8", newline="\n") as f:

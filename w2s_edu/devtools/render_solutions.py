@@ -43,7 +43,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .build_lessons import EXECUTED_MODE, SOLUTIONS_DIR, default_root, provenance, source_hash
+from .build_lessons import SOLUTIONS_DIR, default_root, executed_from
 
 NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
 DEFAULT_TIMEOUT_S = 3600  # per cell: a full lesson's longest cell is a few minutes on a laptop CPU
@@ -226,11 +226,8 @@ call. To run and change anything, open the notebooks in Jupyter: <code>jupyter l
 def already_executed(nb, path: Path) -> dict | None:
     """The provenance of ``nb`` when it holds full-mode outputs from its source ``path.with_suffix('.py')``
     as it is now (so rendering need not run it again); None otherwise."""
-    entry = provenance(nb)
     src = path.with_suffix(".py")
-    if entry and entry.get("mode") == EXECUTED_MODE and src.exists() and entry.get("source_sha256") == source_hash(src):
-        return entry
-    return None
+    return executed_from(nb, src) if src.exists() else None
 
 
 def render(src: Path, out: Path, smoke: bool = False, only: list[str] | None = None, js_dir: Path | None = None,
