@@ -23,6 +23,7 @@ from pathlib import Path
 from w2s_edu.config import W2SConfig
 from w2s_edu.experiment.metrics import summarize
 from w2s_edu.experiment.pipeline import run_w2s
+from w2s_edu.experiment.reward import run_reward_w2s
 
 BIG = dict(n_train_weak=3000, n_train_strong=3000, n_test=2000)
 CANDIDATES = {  # overrides of W2SConfig's defaults (categories, minilm-l2 probe -> minilm-l6). A-H: the
@@ -41,6 +42,20 @@ CANDIDATES = {  # overrides of W2SConfig's defaults (categories, minilm-l2 probe
     "L": dict(BIG, epochs=1.0, lr=1e-4),
     "M": dict(n_train_weak=3000, n_train_strong=4500, n_test=2000, epochs=1.0),
     "N": dict(BIG, epochs=1.0, weak="minilm-l1", weak_mode="finetune"),
+    # O-: a finetuned supervisor. A probe on the student's own first layers is a rule the student can
+    # read off its residual stream (the ladder is one checkpoint, truncated); a finetuned shallow model
+    # has rewritten those layers, so its mistakes are not a copy of the student's internals
+    "O": dict(weak="minilm-l1", weak_mode="finetune"),
+    "P": dict(weak="minilm-l2", weak_mode="finetune"),
+    # R-: the pairwise reward-model task (run_reward_w2s: "which reply names the right category?"),
+    # a probe supervisor and a finetuned student, 1,000 pairs per split
+    "R1": dict(reward=True, weak="minilm-l1", n_train_weak=1000, n_train_strong=1000, n_test=1000),
+    "R2": dict(reward=True, weak="minilm-l2", n_train_weak=1000, n_train_strong=1000, n_test=1000),
+    # R1 with less work per model, for the main job's time budget
+    "R3": dict(reward=True, weak="minilm-l1", n_train_weak=1000, n_train_strong=1000, n_test=1000, train_layers=3),
+    "R4": dict(reward=True, weak="minilm-l1", n_train_weak=1000, n_train_strong=1000, n_test=1000, epochs=1.0),
+    "R5": dict(reward=True, weak="minilm-l1", n_train_weak=1000, n_train_strong=1000, n_test=1000, train_layers=3,
+               lr=1e-4),
 }
 
 
@@ -50,11 +65,12 @@ def ms(values) -> str:
 
 
 def describe(overrides: dict) -> str:
-    cfg = W2SConfig(**{k: v for k, v in overrides.items() if k != "losses"})
+    cfg = W2SConfig(**{k: v for k, v in overrides.items() if k not in ("losses", "reward")})
     mode = f"{cfg.weak_mode or cfg.mode} -> {cfg.mode}"
     if cfg.mode == "finetune":
         mode += f", {f'top {cfg.train_layers} blocks' if cfg.train_layers else 'all weights'}, lr {cfg.lr:g}"
-    return (f"{cfg.task}: {cfg.weak} -> {cfg.strong} ({mode}); {cfg.n_train_weak}/{cfg.n_train_strong}/{cfg.n_test} "
+    task = f"reward pairs ({cfg.task})" if overrides.get("reward") else cfg.task
+    return (f"{task}: {cfg.weak} -> {cfg.strong} ({mode}); {cfg.n_train_weak}/{cfg.n_train_strong}/{cfg.n_test} "
             f"examples, {cfg.epochs:g} epochs")
 
 
@@ -94,9 +110,10 @@ def main() -> None:
     for cid in args.only.split(","):
         if args.cold:
             os.environ["W2S_EDU_CACHE"] = tempfile.mkdtemp(prefix="w2s-cold-")
-        cfg = W2SConfig(**{"show_progress": False, **CANDIDATES[cid], **extra, "seeds": seeds, "losses": args.losses})
+        fields = {k: v for k, v in {**CANDIDATES[cid], **extra}.items() if k != "reward"}
+        cfg = W2SConfig(**{"show_progress": False, **fields, "seeds": seeds, "losses": args.losses})
         t0 = time.time()
-        r = run_w2s(cfg)
+        r = (run_reward_w2s if CANDIDATES[cid].get("reward") else run_w2s)(cfg)
         seconds = time.time() - t0
         w2s = "; ".join(f"{k} {ms(v)}" for k, v in r.w2s_acc.items())
         pg = "; ".join(f"{k} {p['mean']:.2f} [{p['ci'][0]:.2f}, {p['ci'][1]:.2f}]" for k, p in r.pgr.items())
