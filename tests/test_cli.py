@@ -106,3 +106,27 @@ def test_tasks_lists_every_registered_task_and_models_every_registered_name(caps
     assert all(r.name in out for r in all_rungs()) and "chess-l" in out
     assert main(["losses"]) == 0
     assert "aux_coef=0.25" in capsys.readouterr().out
+
+
+def test_run_with_a_reward_task_trains_reward_models_on_pairs(tmp_path):
+    # the showcase preset is a reward task: `w2s-edu run` runs it as pairs instead of refusing the task
+    out = tmp_path / "out"
+    code = main(["run", "--preset", "showcase", "--seeds", "1", "--set", "n_train_weak=24", "--set",
+                 "n_train_strong=24", "--set", "n_test=24", "--set", "epochs=1", "--set", "train_layers=1",
+                 "--set", "probe_epochs=2", "--set", "show_progress=false", "--out", str(out)])
+    assert code == 0
+    data = json.loads((out / "results.json").read_text())
+    assert data["config"]["task"] == "reward:categories" and data["seeds"] == [0]
+    assert data["config"]["weak"] == "minilm-l1" and set(data["w2s_acc"]) == {"xent"}
+
+
+
+def test_the_showcase_preset_is_asked_for_and_other_runs_start_from_the_default():
+    # options merge into the preset: `--task cities` alone must not inherit the showcase's recipe
+    from w2s_edu.cli.args import config_from_args
+    from w2s_edu.cli.main import build_parser
+
+    args = build_parser().parse_args(["run", "--preset", "showcase"])
+    assert config_from_args(args, weak=args.weak, strong=args.strong) == W2SConfig.from_preset("showcase")
+    args = build_parser().parse_args(["run", "--task", "cities"])
+    assert config_from_args(args, weak=args.weak, strong=args.strong) == W2SConfig(task="cities")

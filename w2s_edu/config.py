@@ -292,8 +292,14 @@ def _check_device(device: str) -> None:
 PRESETS: dict[str, dict] = {
     # The embedded default: chosen by measurement (README, "Choosing the default").
     "default": {},
-    # A first look in well under a minute: probes only, one seed.
+    # A first look in about a minute: the default with one seed and 1,000 examples per split.
     "quick": {"seeds": [0], "n_train_weak": 1000, "n_train_strong": 1000, "n_test": 1000},
+    # Where weak-to-strong clearly works (README, "Choosing the default", row R5; chosen on seeds 0-2,
+    # reported on 10-14 in w2s_edu.data.measured("showcase")): the pairwise reward-model task, a probe on
+    # one layer of MiniLM supervising the top three blocks of MiniLM-L6. `w2s-edu run` and
+    # run_reward_w2s run it; run_w2s takes text/label tasks only.
+    "showcase": {"task": "reward:categories", "weak": "minilm-l1", "n_train_weak": 1000, "n_train_strong": 1000,
+                 "n_test": 1000, "train_layers": 3, "lr": 1e-4},
     # Tiny sizes for tests and notebooks' SMOKE mode.
     "smoke": {"seeds": [0], "n_train_weak": 64, "n_train_strong": 64, "n_test": 64, "epochs": 1.0,
               "probe_epochs": 5.0, "train_layers": 1},

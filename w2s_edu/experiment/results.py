@@ -75,7 +75,11 @@ class W2SResult:
     @classmethod
     def load(cls, path: str | Path) -> "W2SResult":
         path = Path(path)
-        data = cache.read_json(path / "results.json" if path.is_dir() else path)
+        return cls.from_dict(cache.read_json(path / "results.json" if path.is_dir() else path))
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "W2SResult":
+        """The result :meth:`to_dict` wrote (a shipped measurement holds one: ``measured("showcase")["result"]``)."""
         return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
 
 
