@@ -33,8 +33,8 @@
 # 5. check whether the student copies its supervisor's mistakes, by splitting their agreement by
 #    whether the supervisor was right.
 #
-# **Estimated time:** 95 to 115 minutes of reading and exercises (7 exercises), plus about 12 minutes of training on
-# a 2-core laptop CPU (less if lesson 00's run is already in your cache).
+# **Estimated time:** 95 to 115 minutes of reading and exercises (7 exercises), plus about 2 minutes of training on
+# a 2-core CPU when lesson 00's default run is already in your cache (add about 5 minutes if it is not).
 #
 # **Prerequisites:** Lessons 00 and 02 (the roles, the splits, PGR); PyTorch basics (`nn.Module`,
 # a forward pass, `loss.backward()`, an optimizer step); what a transformer's hidden states are.
@@ -510,7 +510,7 @@ checks.check_w2s_summary(w2s_summary)
 #
 # Your loop evaluates each model on the first 256 test statements after every epoch. The pooling is
 # picked by the kind of backbone: mean for encoders, last token for causal LMs. With the offline
-# ladder this takes 5 to 8 minutes on a 2-core laptop.
+# ladder this takes about 2 minutes on a 2-core CPU.
 #
 # **Predict before you run.** The supervisor is a frozen two-layer MiniLM with a trained head; the
 # student is the six-layer MiniLM, finetuned on its soft labels. Where will the student land: at the
