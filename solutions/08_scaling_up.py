@@ -36,9 +36,9 @@
 # 5. train on several GPUs with `accelerate` (DDP, FSDP), reproduce the shape of the paper's
 #    plots, and estimate what a run costs.
 #
-# **Estimated time:** 60 to 90 minutes of reading and exercises. The CPU experiments take about 13
-# minutes on a 2-core CPU from a cold cache (most of it the two runs of section 4); the GPU cells skip
-# themselves without a GPU.
+# **Estimated time:** 60 to 90 minutes of reading and exercises. The CPU experiments take about 4
+# minutes on a 2-core CPU (most of it the two runs of section 4); the GPU cells skip themselves
+# without a GPU.
 #
 # **Prerequisites:** Lesson 00 (the pipeline and PGR) and Lesson 02 (the three splits and soft
 # labels); PyTorch basics (an `nn.Module`, its parameters and `requires_grad`). A GPU is *not* needed.
