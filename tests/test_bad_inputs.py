@@ -61,7 +61,7 @@ CLI_CASES = [
     (["--set", "lrr=1e-4"], "--set lrr: not a W2SConfig field. Did you mean lr"),
     (["--set", "lr"], "--set expects key=value"),
     (["--task", "nope"], "unknown task 'nope'"),
-    (["--task", "reward:categories"], "reward:categories"),
+    (["--task", "reward:nope"], "unknown reward task 'nope'"),  # reward tasks run (the showcase); a wrong one is named
     (["--task", "hf:"], "hf:"),
     (["--weak", "minilm-l9"], "Unknown offline model 'minilm-l9'"),
     (["--set", "n_train_weak=60000"], "n_train_weak=60000"),
