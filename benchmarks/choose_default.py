@@ -26,6 +26,7 @@ from w2s_edu.experiment.pipeline import run_w2s
 from w2s_edu.experiment.reward import run_reward_w2s
 
 BIG = dict(n_train_weak=3000, n_train_strong=3000, n_test=2000)
+PAIRS = dict(reward=True, n_train_weak=1000, n_train_strong=1000, n_test=1000)  # sizes count pairs
 CANDIDATES = {  # overrides of W2SConfig's defaults (categories, minilm-l2 probe -> minilm-l6). A-H: the
     # first search (README); I-N: more data per split, a weaker supervisor, a larger learning rate
     "A": dict(n_train_weak=1500, n_train_strong=1500, epochs=2.0),  # the default
@@ -49,13 +50,12 @@ CANDIDATES = {  # overrides of W2SConfig's defaults (categories, minilm-l2 probe
     "P": dict(weak="minilm-l2", weak_mode="finetune"),
     # R-: the pairwise reward-model task (run_reward_w2s: "which reply names the right category?"),
     # a probe supervisor and a finetuned student, 1,000 pairs per split
-    "R1": dict(reward=True, weak="minilm-l1", n_train_weak=1000, n_train_strong=1000, n_test=1000),
-    "R2": dict(reward=True, weak="minilm-l2", n_train_weak=1000, n_train_strong=1000, n_test=1000),
+    "R1": dict(PAIRS, weak="minilm-l1"),
+    "R2": dict(PAIRS, weak="minilm-l2"),
     # R1 with less work per model, for the main job's time budget
-    "R3": dict(reward=True, weak="minilm-l1", n_train_weak=1000, n_train_strong=1000, n_test=1000, train_layers=3),
-    "R4": dict(reward=True, weak="minilm-l1", n_train_weak=1000, n_train_strong=1000, n_test=1000, epochs=1.0),
-    "R5": dict(reward=True, weak="minilm-l1", n_train_weak=1000, n_train_strong=1000, n_test=1000, train_layers=3,
-               lr=1e-4),
+    "R3": dict(PAIRS, weak="minilm-l1", train_layers=3),
+    "R4": dict(PAIRS, weak="minilm-l1", epochs=1.0),
+    "R5": dict(PAIRS, weak="minilm-l1", train_layers=3, lr=1e-4),
 }
 
 
