@@ -17,16 +17,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import sys
 import time
 import warnings
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from w2s_edu.config import W2SConfig
+from w2s_edu.data import provenance
 from w2s_edu.experiment.metrics import paired_difference, summarize
 from w2s_edu.experiment.pipeline import run_w2s
 
@@ -36,10 +34,7 @@ AUX = (0.25, 0.75)
 
 def write(out: str, rows: list[dict]) -> None:
     """``rows`` with where they come from (the command, the date, the machine), as lessons quote them."""
-    record = {"command": "python " + " ".join(sys.argv), "date": time.strftime("%Y-%m-%d"),
-              "machine": f"{os.cpu_count()} CPU cores, torch {torch.__version__}, "
-                         + (torch.cuda.get_device_name() if torch.cuda.is_available() else "no GPU"),
-              "rows": rows}
+    record = {**provenance(), "rows": rows}
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     Path(out).write_text(json.dumps(record, indent=1))
 

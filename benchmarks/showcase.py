@@ -16,16 +16,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import sys
 import time
 import warnings
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from w2s_edu.config import PRESETS, W2SConfig
+from w2s_edu.data import provenance
 from w2s_edu.experiment.metrics import paired_difference, summarize
 from w2s_edu.experiment.reward import run_reward_w2s
 
@@ -50,9 +48,7 @@ def main() -> None:
             correct = (np.asarray(r.correct[k]) for k in ("weak", losses[0], loss, "ceiling"))
             row["vs_" + losses[0]] = paired_difference(*correct)
         rows.append(row)
-    record = {"command": "python " + " ".join(sys.argv), "date": time.strftime("%Y-%m-%d"),
-              "machine": f"{os.cpu_count()} CPU cores, torch {torch.__version__}, "
-                         + (torch.cuda.get_device_name() if torch.cuda.is_available() else "no GPU"),
+    record = {**provenance(),
               "preset": PRESETS["showcase"], "seeds": seeds, "seconds": seconds,
               "weak_acc": r.weak_acc, "ceiling_acc": r.ceiling_acc, "rows": rows,
               # the whole result but its per-seed details (loss curves): W2SResult.from_dict reads it back

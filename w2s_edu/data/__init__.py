@@ -5,6 +5,9 @@ Every module finds these files through the constants here, so the data layout ha
 """
 
 import json
+import os
+import sys
+import time
 from pathlib import Path
 
 DATA_DIR = Path(__file__).resolve().parent
@@ -22,3 +25,13 @@ def measured(name: str) -> dict:
         known = sorted(p.stem for p in MEASURED_DIR.glob("*.json"))
         raise FileNotFoundError(f"no shipped measurement {name!r} in {MEASURED_DIR}; shipped: {', '.join(known)}")
     return json.loads(path.read_text())
+
+
+def provenance(argv: list[str] | None = None) -> dict:
+    """Where a measurement comes from, as every shipped record states it: ``command`` (this process's,
+    or ``python`` + ``argv``), ``date`` and ``machine`` (cores, torch version, GPU or none)."""
+    import torch
+
+    gpu = torch.cuda.get_device_name() if torch.cuda.is_available() else "no GPU"
+    return {"command": "python " + " ".join(sys.argv if argv is None else argv), "date": time.strftime("%Y-%m-%d"),
+            "machine": f"{os.cpu_count()} CPU cores, torch {torch.__version__}, {gpu}"}
