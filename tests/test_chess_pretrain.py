@@ -140,3 +140,37 @@ def test_a_rung_stops_when_its_timing_was_off(tmp_path, monkeypatch):
     meta = pretrain.pretrain_rung(cfg, data, data, tmp_path / "rung", show_progress=False)
     assert meta["rung"]["steps"] == 100_000 and 1 <= meta["steps_run"] < 100_000
     assert 0.75 <= meta["seconds"] < 5 and (tmp_path / "rung" / "model.safetensors").exists()
+
+
+def test_one_run_yields_a_ladder_by_pretraining_compute(tmp_path):
+    """--snapshots keeps the rung at shares of its steps: each checkpoint loads, its metadata says how
+    much compute it had, and the untrained one (0%) is the same architecture before any step."""
+    from safetensors.torch import load_file
+
+    from w2s_edu.chess.build import parse_percents
+    from w2s_edu.chess.pretrain import snapshot_steps
+    from w2s_edu.chess.pretrain_data import write_positions
+
+    rows = [r | {"game": r["game"] * 10 + 1} for r in _material_positions()] + [
+        r | {"game": 20} for r in _material_positions(1)]
+    path = write_positions(rows, tmp_path / "pos.jsonl.gz")
+    assert snapshot_steps(10, (0, 10, 50)) == {0: 0, 1: 10, 5: 50} and snapshot_steps(3, (1,)) == {1: 1}
+    assert main(["--positions", str(path), "--out", str(tmp_path / "out"), "--sizes", "chess-c:1x16",
+                 "--steps", "10", "--batch-size", "4", "--snapshots", "0,10,50"]) == 0
+    names = ["chess-c-0pct", "chess-c-10pct", "chess-c-50pct", "chess-c-100pct"]
+    metas = [_check_rung_folder(tmp_path / "out" / n) for n in names]
+    assert [m["steps_run"] for m in metas] == [0, 1, 5, 10]
+    assert [m["compute_fraction"] for m in metas] == [0.0, 0.1, 0.5, 1.0]
+    assert [m["examples_seen"] for m in metas] == [0, 4, 20, 40]
+    assert metas[0]["seconds"] <= metas[1]["seconds"] <= metas[2]["seconds"] <= metas[3]["seconds"]
+    assert [s["steps_run"] for s in metas[3]["snapshots"]] == [0, 1, 5]
+    assert len({m["parameters"] for m in metas}) == 1  # one architecture, different compute
+    weights = [load_file(tmp_path / "out" / n / "model.safetensors") for n in names]
+    key = next(k for k in weights[0] if "query.weight" in k)
+    assert all(not torch.equal(a[key], b[key]) for a, b in zip(weights, weights[1:]))  # each step moved it
+    summary = json.loads((tmp_path / "out" / "build.json").read_text())
+    assert set(summary["rungs"]) == set(names) and not (tmp_path / "out" / "chess-c").exists()
+    assert parse_percents("0, 3,10") == (0.0, 3.0, 10.0) and parse_percents(None) == ()
+    for bad in ("3,ten", "150"):
+        with pytest.raises(ValueError, match="--snapshots"):
+            parse_percents(bad)

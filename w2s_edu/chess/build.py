@@ -24,6 +24,7 @@ from pathlib import Path
 import torch
 
 from .. import cache
+from ..models.registry import chess_checkpoint
 from .engine import find_stockfish
 from .pretrain import GPU_RECIPE, RungConfig, default_sizes, default_steps, parse_sizes
 
@@ -74,7 +75,7 @@ def play_games(cfg, ranges: list[tuple[int, int]], work: Path, tag: str, workers
 def build_ladder(rungs, *, out: str | Path | None = None, work: str | Path | None = None,
                  pretrain_games=SHIPPED_PRETRAIN_GAMES, puzzle_games=SHIPPED_PUZZLE_GAMES, games: int | None = None,
                  workers: int = 2, device: str = "cpu", seed: int = 0, smoke: bool = False,
-                 loader_workers: int = 0, mirror: bool = True) -> dict:
+                 loader_workers: int = 0, mirror: bool = True, snapshots: tuple[float, ...] = ()) -> dict:
     """Play the games, write ``puzzles.csv`` (Lichess format) and pretrain every rung into ``out``.
 
     ``games=N`` replaces the shipped game ranges by ``N`` games: the first 10% (at least one) for
@@ -115,20 +116,25 @@ def build_ladder(rungs, *, out: str | Path | None = None, work: str | Path | Non
               "puzzle_games": [list(g) for g in puzzle_games], "val_games": "game % 20 == 0",
               "puzzle_margin_cp": PUZZLE_MARGIN_CP, "seed": seed}
     summary = pretrain_ladder(rungs, read_positions(pre_files), out, recipe, device=device, smoke=smoke,
-                              loader_workers=loader_workers, mirror=mirror)
+                              loader_workers=loader_workers, mirror=mirror, snapshots=snapshots)
     summary.update(pretrain_data=pre_stats, puzzle_data=puz_stats, puzzles=describe_puzzles(puzzles))
     (out / "build.json").write_text(json.dumps(summary, indent=2))
     return summary
 
 
 def pretrain_ladder(rungs, rows: list[dict], out: str | Path, recipe: dict, *, device: str = "cpu",
-                    smoke: bool = False, loader_workers: int = 0, mirror: bool = True) -> dict:
+                    smoke: bool = False, loader_workers: int = 0, mirror: bool = True,
+                    snapshots: tuple[float, ...] = ()) -> dict:
     """Pretrain every rung on labelled positions ``rows`` (every 20th game held out for validation;
     ``mirror`` adds colour-mirrored twins of the training positions) and write ``out/build.json``.
 
+    ``snapshots`` (percents of each rung's steps, e.g. ``(1, 3, 10, 30)``) also keeps the rung as
+    it was at those shares of its compute, as ``<rung>-<p>pct`` folders beside ``<rung>-100pct``:
+    a ladder by pretraining compute from one run.
+
     This is the step a GPU machine runs: it needs no Stockfish, only positions played elsewhere
     (``w2s-edu chess-pretrain --positions FILE``)."""
-    from .pretrain import PretrainData, pretrain_rung
+    from .pretrain import PretrainData, pretrain_rung, snapshot_steps
 
     out = Path(out)
     train = PretrainData.from_positions([r for r in rows if r["game"] % 20 != 0 or smoke], mirror=mirror,
@@ -137,10 +143,16 @@ def pretrain_ladder(rungs, rows: list[dict], out: str | Path, recipe: dict, *, d
     recipe = {**recipe, "mirror_augmentation": mirror}
     metas = {}
     for rung in rungs:
-        meta = pretrain_rung(rung, train, val, out / rung.name, device=device, recipe=recipe, show_progress=True,
-                             workers=loader_workers)
-        metas[rung.name] = {k: meta[k] for k in ("parameters", "seconds", "val", "device_name")} | {
+        percents = [p for p in snapshots if p < 100]
+        steps = snapshot_steps(rung.steps, percents)
+        final = chess_checkpoint(rung.name, 100) if percents else rung.name
+        meta = pretrain_rung(rung, train, val, out / final, device=device, recipe=recipe, show_progress=True,
+                             workers=loader_workers,
+                             snapshots={n: out / chess_checkpoint(rung.name, p) for n, p in steps.items()})
+        metas[final] = {k: meta[k] for k in ("parameters", "seconds", "val", "device_name")} | {
             "steps": meta["rung"]["steps"]}
+        for snap in meta.get("snapshots", []):
+            metas[chess_checkpoint(rung.name, steps[snap["steps_run"]])] = snap
     summary = {"recipe": recipe, "positions": len(rows), "train_examples": len(train), "val_positions": len(val),
                "rungs": metas}
     out.mkdir(parents=True, exist_ok=True)
@@ -171,6 +183,19 @@ def game_ranges(games) -> list[list[int]]:
     return runs
 
 
+def parse_percents(text: str | None) -> tuple[float, ...]:
+    """``--snapshots "0,1,3,10,30"`` -> (0.0, 1.0, 3.0, 10.0, 30.0); a clear error for anything else."""
+    if not text:
+        return ()
+    try:
+        values = tuple(float(v) for v in text.split(",") if v.strip())
+    except ValueError:
+        raise ValueError(f"--snapshots expects percents of the run, comma-separated (e.g. 0,1,3,10,30); got {text!r}.")
+    if any(not 0 <= v <= 100 for v in values):
+        raise ValueError(f"--snapshots percents must lie between 0 and 100; got {text!r}.")
+    return values
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="w2s-edu chess-pretrain", description=__doc__.split("\n\n")[0],
                                 epilog=f"GPU run, for example: {GPU_RECIPE}")
@@ -190,6 +215,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--max-seconds", default=None,
                    help="time cap per rung, comma-separated: steps are cut to what fits (timed first)")
     p.add_argument("--batch-size", type=int, default=None)
+    p.add_argument("--snapshots", default=None,
+                   help="also keep each rung at these percents of its steps, comma-separated (e.g. 0,1,3,10,30): "
+                        "a ladder by pretraining compute, saved as <rung>-<p>pct beside <rung>-100pct")
     p.add_argument("--workers", type=int, default=2, choices=(1, 2), help="self-play processes (1 or 2)")
     p.add_argument("--loader-workers", type=int, default=0,
                    help="DataLoader processes that tokenize batches (several on a GPU machine)")
@@ -213,11 +241,13 @@ def main(argv: list[str] | None = None) -> int:
                   "pretrain_games": game_ranges(r["game"] for r in rows), "val_games": "game % 20 == 0",
                   "positions_files": [Path(f).name for f in args.positions], "seed": args.seed}
         summary = pretrain_ladder(rungs, rows, args.out, recipe, device=args.device, smoke=args.smoke,
-                                  loader_workers=args.loader_workers, mirror=not args.no_mirror)
+                                  loader_workers=args.loader_workers, mirror=not args.no_mirror,
+                                  snapshots=parse_percents(args.snapshots))
     else:
         summary = build_ladder(rungs, games=args.games, out=args.out, work=args.work, workers=args.workers,
                                device=args.device, seed=args.seed, smoke=args.smoke,
-                               loader_workers=args.loader_workers, mirror=not args.no_mirror)
+                               loader_workers=args.loader_workers, mirror=not args.no_mirror,
+                               snapshots=parse_percents(args.snapshots))
     print(json.dumps(summary, indent=2))
     return 0
 

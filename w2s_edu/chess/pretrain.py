@@ -39,7 +39,7 @@ from torch import nn
 from .pretrain_data import PairBatches, PretrainData
 from .tokenizer import MAX_TOKENS, build_tokenizer
 
-__all__ = ["RungConfig", "DEFAULT_LADDER", "PretrainData", "pretrain_rung"]
+__all__ = ["RungConfig", "DEFAULT_LADDER", "PretrainData", "pretrain_rung", "snapshot_steps"]
 
 META_FILE = "w2s_chess.json"
 PREFETCH = 4  # batches each loader worker prepares ahead
@@ -197,14 +197,32 @@ def affordable_steps(cfg: RungConfig, train: PretrainData, device: str = "cpu", 
     return max(1, min(cfg.steps, int(cfg.max_seconds / per_step))), per_step
 
 
+def snapshot_steps(steps: int, percents) -> dict[int, float]:
+    """Steps at which to keep a checkpoint, ``{step: percent}``, for percents of a run of ``steps``
+    steps (0 is the untrained encoder, any other percent at least step 1, 100 the final step)."""
+    return {(0 if p == 0 else max(1, round(steps * p / 100))): p for p in percents}
+
+
+def save_rung(model: ChessPretrainer, tokenizer, out_dir: Path, meta: dict) -> None:
+    """Write the backbone (safetensors), the tokenizer and the ``w2s_chess.json`` metadata."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    model.backbone.save_pretrained(out_dir, safe_serialization=True)
+    tokenizer.save_pretrained(out_dir)
+    (out_dir / META_FILE).write_text(json.dumps(meta, indent=2))
+
+
 def pretrain_rung(cfg: RungConfig, train: PretrainData, val: PretrainData, out_dir: Path | None,
                   device: str = "cpu", recipe: dict | None = None, show_progress: bool = True,
-                  snapshots: tuple[int, ...] = (), workers: int = 0) -> dict:
+                  snapshots: dict[int, Path] | None = None, workers: int = 0) -> dict:
     """Train one rung from scratch and save its backbone + tokenizer + metadata to ``out_dir``.
 
-    ``workers`` DataLoader processes sample and tokenize batches (use several on a GPU machine).
-    With ``cfg.max_seconds`` set, the step count is first cut to what fits in that time (the
-    metadata records the steps actually run and the measured seconds per step)."""
+    ``snapshots`` maps a step to a folder: the model as it is after that step is saved there, with
+    its own metadata (steps, examples seen, share of the run's compute, held-out metrics), so one
+    run yields a ladder by pretraining compute. ``workers`` DataLoader processes sample and tokenize
+    batches (use several on a GPU machine). With ``cfg.max_seconds`` set, the step count is first
+    cut to what fits in that time (the metadata records the steps actually run and the measured
+    seconds per step)."""
     from tqdm.auto import tqdm
     from transformers import get_cosine_schedule_with_warmup
 
@@ -217,8 +235,33 @@ def pretrain_rung(cfg: RungConfig, train: PretrainData, val: PretrainData, out_d
     model, opt = _build(cfg, tokenizer, device)
     sched = get_cosine_schedule_with_warmup(opt, int(cfg.warmup_frac * cfg.steps), cfg.steps)
     batches = _batches(train, tokenizer, cfg, workers, device)
+    snapshots = snapshots or {}
+    snapshot_log: list[dict] = []
+    log: list[dict] = []
+
+    def describe(steps_run: int, seconds: float, metrics: dict) -> dict:
+        return {"rung": asdict(cfg), "planned_steps": planned, "timed_seconds_per_step": per_step,
+                "steps_run": steps_run, "examples_seen": steps_run * cfg.batch_size,
+                "compute_fraction": round(steps_run / cfg.steps, 4),
+                "parameters": sum(p.numel() for p in model.backbone.parameters()),
+                "seconds": round(seconds, 1), "threads": torch.get_num_threads(), "device": device,
+                "device_name": torch.cuda.get_device_name() if device.startswith("cuda") else "cpu",
+                "loader_workers": workers, "val": metrics, "train_positions": len(train), "val_positions": len(val),
+                "log": list(log), "recipe": recipe or {}}
+
+    evaluating = 0.0  # seconds spent on held-out metrics at snapshots: not training time
+
+    def snapshot(steps_run: int) -> None:
+        nonlocal evaluating
+        trained, t0 = time.time() - start - evaluating, time.time()
+        snap = describe(steps_run, trained, evaluate(model, tokenizer, val, device))
+        evaluating += time.time() - t0
+        save_rung(model, tokenizer, snapshots[steps_run], snap)
+        snapshot_log.append({k: snap[k] for k in ("steps_run", "compute_fraction", "seconds", "val")})
+
     start = time.time()
-    log = []
+    if 0 in snapshots:  # the untrained encoder: what the architecture gives before any pretraining
+        snapshot(0)
     bar = tqdm(range(cfg.steps), desc=f"pretraining {cfg.name}", unit="step", disable=not show_progress,
                mininterval=2.0)
     deadline = start + 1.5 * cfg.max_seconds if cfg.max_seconds else None
@@ -230,26 +273,16 @@ def pretrain_rung(cfg: RungConfig, train: PretrainData, val: PretrainData, out_d
         if deadline and time.time() > deadline and step < cfg.steps - 1:  # the timing was off: stop, keep it
             print(f"{cfg.name}: stopped at step {steps_run} of {cfg.steps}, 1.5x over its time cap")
             break
-        if out_dir is not None and step + 1 in snapshots:  # intermediate compute, e.g. for studies
-            model.backbone.save_pretrained(Path(out_dir).with_name(f"{cfg.name}-step{step + 1}"))
-            tokenizer.save_pretrained(Path(out_dir).with_name(f"{cfg.name}-step{step + 1}"))
+        if step + 1 in snapshots and step + 1 < cfg.steps:  # intermediate compute: a rung of the compute ladder
+            snapshot(step + 1)
         if step % 50 == 0 or step == cfg.steps - 1:
             log.append({"step": step, **{k: round(float(v.detach()), 4) for k, v in parts.items()}})
             bar.set_postfix(loss=f"{float(parts['total'].detach()):.3f}")
-    seconds = time.time() - start
-    metrics = evaluate(model, tokenizer, val, device)
-    meta = {"rung": asdict(cfg), "planned_steps": planned, "timed_seconds_per_step": per_step, "steps_run": steps_run,
-            "parameters": sum(p.numel() for p in model.backbone.parameters()),
-            "seconds": round(seconds, 1), "threads": torch.get_num_threads(), "device": device,
-            "device_name": torch.cuda.get_device_name() if device.startswith("cuda") else "cpu",
-            "loader_workers": workers, "val": metrics, "train_positions": len(train), "val_positions": len(val),
-            "log": log, "recipe": recipe or {}}
+    meta = describe(steps_run, time.time() - start - evaluating, evaluate(model, tokenizer, val, device))
+    if snapshot_log:
+        meta["snapshots"] = snapshot_log
     if out_dir is not None:
-        out_dir = Path(out_dir)
-        out_dir.mkdir(parents=True, exist_ok=True)
-        model.backbone.save_pretrained(out_dir, safe_serialization=True)
-        tokenizer.save_pretrained(out_dir)
-        (out_dir / META_FILE).write_text(json.dumps(meta, indent=2))
+        save_rung(model, tokenizer, out_dir, meta)
     return meta
 
 
