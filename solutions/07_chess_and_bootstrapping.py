@@ -36,7 +36,7 @@
 # 5. implement the bootstrapping chain and compare it with direct supervision over several seeds,
 #    reading the spread before the mean.
 #
-# **Estimated time:** 75 to 90 minutes (the experiments take about 8 minutes on a 2-core CPU).
+# **Estimated time:** 75 to 90 minutes (in full mode the experiments take about 13 minutes on a 2-core CPU; SMOKE mode takes seconds).
 #
 # **Prerequisites:** Lessons 00 and 02 (splits, soft labels, PGR). You do not need to play chess:
 # the lesson explains the little notation it uses. Stockfish is *not* needed: the puzzles and the

@@ -38,7 +38,8 @@
 # 5. design, run and report a weak-to-strong experiment of your own with the package.
 #
 # **Estimated time:** 75 to 90 minutes, plus the runs: in full mode the teacher sweep trains about a
-# dozen MiniLM students (several minutes on a laptop CPU, then cached); SMOKE mode takes seconds.
+# dozen MiniLM students (about 13 minutes for the whole lesson on a 2-core CPU, then cached); SMOKE mode
+# takes seconds.
 #
 # **Prerequisites:** Lessons 00 (the experiment and PGR) and 02 (the synthetic world, soft labels,
 # systematic errors, agreement). Lessons 03 to 08 help but are not required.
