@@ -2,6 +2,7 @@
 
     python -m w2s_edu.chess.measure                 # 3 seeds, every rung as probe and finetuned
     python -m w2s_edu.chess.measure --bootstrap     # also direct vs bootstrapped weak-to-strong
+    python -m w2s_edu.chess.measure --compute       # the ladder by pretraining compute (compute_ladder.json)
 
 The ladder is accepted when the weak rung (probe, as the pipeline trains the supervisor) and the
 strongest rung (finetuned, as the pipeline trains the ceiling) differ by at least 8 points of
@@ -28,8 +29,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--bootstrap", action="store_true", help="also run direct vs bootstrapped weak-to-strong")
     p.add_argument("--out", default=str(LADDER_FILE), help="where to write the record (default: the shipped one)")
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--compute", action="store_true",
+                   help="measure the compute ladder (chess-c-<p>pct checkpoints) instead: recipe and supervisor "
+                        "chosen on development seeds, reported on fresh ones (writes compute_ladder.json)")
+    p.add_argument("--n-train-strong", type=int, default=None, help="with --compute: rows of train_strong")
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
+    if args.compute:
+        return _measure_compute(args, argv)
     cfg = chess_config(seeds=list(range(args.seeds)))
     start = time.time()
     rungs = [(name, mode) for name in CHESS_LADDER for mode in ("probe", "finetune")]
@@ -62,6 +69,20 @@ def main(argv: list[str] | None = None) -> int:
         record["bootstrap"] = {k: boot[k] for k in ("chain", "per_seed", "summary")} | {
             "seconds": round(time.time() - t, 1)}
     with open(args.out, "w") as f:
+        json.dump(record, f, indent=2, default=float)
+    return 0
+
+
+def _measure_compute(args, argv) -> int:
+    from ..data import provenance
+    from .compute import COMPUTE_LADDER_FILE, format_compute_ladder, measure_compute_ladder
+
+    overrides = {"n_train_strong": args.n_train_strong} if args.n_train_strong else {}
+    record = measure_compute_ladder(**overrides)
+    record |= provenance(["-m", "w2s_edu.chess.measure", *(argv or [])]) | {"threads": args.threads}
+    print(format_compute_ladder(record))
+    out = COMPUTE_LADDER_FILE if args.out == str(LADDER_FILE) else args.out
+    with open(out, "w") as f:
         json.dump(record, f, indent=2, default=float)
     return 0
 

