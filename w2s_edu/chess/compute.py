@@ -171,8 +171,7 @@ def measure_compute_ladder(percents=CHESS_COMPUTE_PERCENTS, rung: str = "chess-c
         per_seed = [{k: v for k, v in p.items() if k not in ("test_probs", "test_idx")} for p in boot["per_seed"]]
         bootstrap = {"chain": chain, "per_seed": per_seed, "summary": boot["summary"],
                      "bootstrap_minus_direct": diff, "seconds": round(boot["seconds"], 1)}
-    supervisors = [n for p, n in zip(percents, names[:-1]) if p > 0]
-    by_sup = pgr_by_supervisor(fresh, supervisors, strong) if by_supervisor else None
+    by_sup = pgr_by_supervisor(fresh, candidates, strong) if by_supervisor else None
     return {
         "pgr_by_supervisor": by_sup,
         "rung": rung, "percents": list(percents), "checkpoints": names,

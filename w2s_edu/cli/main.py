@@ -89,8 +89,10 @@ def cmd_losses(args) -> int:
 def cmd_models(args) -> int:
     from ..models.registry import describe, list_models
 
-    for name, desc in list_models(shipped_only=True).items():
-        print(f"{name:<12} {desc}")
+    shipped = list_models(shipped_only=True)
+    width = max(map(len, shipped)) + 1
+    for name, desc in shipped.items():
+        print(f"{name:<{width}} {desc}")
     print("\nEvery registered model (--weak/--strong take the short names; params: the backbone, without LM head; "
           "lr: a starting point for batch 32, see w2s_edu/models/registry.py for sources):\n")
     print(describe())
