@@ -77,8 +77,14 @@ def test_ladders_hold_the_named_families_in_size_order():
     assert [r.name for r in registry.ladder("gpt2")] == ["gpt2", "gpt2-medium", "gpt2-large", "gpt2-xl"]
     assert len(registry.ladder("pythia")) == 10 and len(registry.ladder("qwen2.5")) == 6
     assert [r.name for r in registry.ladder("minilm")] == [f"minilm-l{k}" for k in range(1, 7)]
-    for rungs in registry.LADDERS.values():
+    for family, rungs in registry.LADDERS.items():
         sizes = [r.params for r in rungs]
+        if family == "chess-compute":  # one encoder at increasing pretraining compute: one size throughout
+            assert [r.name for r in rungs] == [registry.chess_checkpoint("chess-c", p)
+                                               for p in registry.CHESS_COMPUTE_PERCENTS]
+            assert list(registry.CHESS_COMPUTE_PERCENTS) == sorted(set(registry.CHESS_COMPUTE_PERCENTS))
+            assert len(set(sizes)) == 1
+            continue
         assert sizes == sorted(sizes) and len(set(sizes)) == len(sizes)
     with pytest.raises(ValueError, match="gpt2"):
         registry.ladder("llama")

@@ -1,7 +1,8 @@
 """Every model name the package accepts, in one registry: the offline ladder, the chess ladder and the
 named hub ladders, as data; and how a name becomes a :class:`ModelSpec` (where its weights live).
 
-A *ladder* is one model family in increasing sizes; weak-to-strong experiments pick the supervisor
+A *ladder* is one model family in increasing sizes (the chess compute ladder: one size, increasing
+pretraining compute); weak-to-strong experiments pick the supervisor
 from a lower rung and the student from a higher one, so that everything except size stays the same
 (tokenizer, training data, architecture). Six ladders are known by name:
 
