@@ -1,14 +1,20 @@
 """Where the main job's time and memory go, phase by phase, from a cold cache.
 
-    python benchmarks/speed.py                   # the default main job (3 seeds, 9 models)
-    python benchmarks/speed.py --preset quick    # `w2s-edu run --quick`
-    python benchmarks/speed.py --no-cli          # skip the end-to-end `w2s-edu run` timing
+    python benchmarks/speed.py                     # the default main job (3 seeds, 9 models)
+    python benchmarks/speed.py --preset quick      # `w2s-edu run --quick`
+    python benchmarks/speed.py --preset showcase   # `w2s-edu run --preset showcase` (reward pairs)
+    python benchmarks/speed.py --no-cli            # skip the end-to-end `w2s-edu run` timing
+    python benchmarks/speed.py --one-process-too   # also end to end with W2S_EDU_WORKERS=1
 
 Everything runs against a fresh, empty cache folder (``W2S_EDU_CACHE`` in a temporary directory), so
 every model trains and every text is encoded, as on a learner's first run. It measures:
 
-1. **End to end**: ``w2s-edu run`` started as a user starts it, in a new process (imports included).
-2. **Phase by phase**, the same job in this process through :func:`w2s_edu.experiment.run_w2s`, with
+1. **End to end**: ``w2s-edu run`` started as a user starts it, in a new process (imports included),
+   with the default executor (on a Linux CPU with two or more cores, models train side by side in
+   worker processes: :class:`w2s_edu.train.executor.ParallelExecutor`); ``--one-process-too`` also
+   times it with ``W2S_EDU_WORKERS=1`` (one model at a time), the gain of the workers.
+2. **Phase by phase**, the same job in this process, one model at a time, through
+   :func:`w2s_edu.experiment.run_w2s` (:func:`w2s_edu.experiment.run_reward_w2s` for a reward preset), with
    each stage timed where the pipeline calls it (task generation, splits, loading a model, encoding
    its texts, each model's training and prediction, metrics) and the peak resident memory of the
    process during each phase (sampled every 10 ms).
@@ -89,9 +95,13 @@ class Phases:
 
 
 # ------------------------------------------------------------------------------------------ the parts
-def end_to_end(preset: str, cache_dir: str) -> dict:
-    """``w2s-edu run --preset <preset>`` in a new process, cold cache: the wall time a user waits."""
+def end_to_end(preset: str, cache_dir: str, workers: str | None = None) -> dict:
+    """``w2s-edu run --preset <preset>`` in a new process, cold cache: the wall time a user waits
+    (``workers``: a ``W2S_EDU_WORKERS`` setting; None: the default executor)."""
     env = os.environ | {"W2S_EDU_CACHE": cache_dir, "HF_HUB_OFFLINE": "1", "W2S_EDU_PROGRESS": "off"}
+    env.pop("W2S_EDU_WORKERS", None)
+    if workers is not None:
+        env["W2S_EDU_WORKERS"] = workers
     with tempfile.TemporaryDirectory() as out:
         cmd = [sys.executable, "-m", "w2s_edu.cli.main", "run", "--preset", preset, "--out", out]
         t0 = time.perf_counter()
@@ -99,7 +109,8 @@ def end_to_end(preset: str, cache_dir: str) -> dict:
         seconds = time.perf_counter() - t0
     if proc.returncode:
         raise SystemExit(f"`{' '.join(cmd[2:])}` failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
-    return {"command": f"w2s-edu run --preset {preset}", "seconds": seconds}
+    prefix = f"W2S_EDU_WORKERS={workers} " if workers is not None else ""
+    return {"command": f"{prefix}w2s-edu run --preset {preset}", "seconds": seconds}
 
 
 def import_seconds() -> float:
@@ -127,14 +138,27 @@ def trained_layer_params(model) -> int:
     return sum(p.numel() for name, p in model.named_parameters() if p.requires_grad and "embeddings" not in name)
 
 
+def tokens_of(inputs) -> int:
+    """Tokens a forward pass over ``inputs`` reads (both texts of each pair for reward models)."""
+    if hasattr(inputs, "base"):  # PairInputs
+        lengths = inputs.base.lengths()
+        return int(lengths[inputs.a].sum() + lengths[inputs.b].sum())
+    return int(inputs.lengths().sum())
+
+
 def phase_by_phase(cfg, phases: Phases) -> tuple:
-    """``run_w2s(cfg)`` with each stage timed where the pipeline calls it; returns (result, captured),
-    where ``captured`` holds what the raw loop needs to redo the first student's training."""
-    from w2s_edu.experiment import pipeline
+    """The job of ``cfg`` (``run_w2s``, or ``run_reward_w2s`` for a ``reward:`` task) with each stage timed
+    where the pipeline calls it; returns (result, captured), where ``captured`` holds what the raw loop
+    needs to redo the first student's training."""
+    from w2s_edu.experiment import pipeline, reward
     from w2s_edu.train.executor import LocalExecutor
 
+    pairs = cfg.task.startswith("reward:")
+    module = reward if pairs else pipeline
+    role_name = "RewardRole" if pairs else "ModelRole"
+    task_fn = "load_reward_pairs" if pairs else "get_task"
     captured: dict = {}
-    real = {name: getattr(pipeline, name) for name in ("get_task", "prepare_seeds", "summarize_seeds", "ModelRole")}
+    real = {name: getattr(module, name) for name in (task_fn, "prepare_seeds", "summarize_seeds", role_name)}
 
     def timed(name, group, fn):
         def wrapper(*args, **kwargs):
@@ -142,10 +166,10 @@ def phase_by_phase(cfg, phases: Phases) -> tuple:
                 return fn(*args, **kwargs)
         return wrapper
 
-    class TimedRole(real["ModelRole"]):
-        def __init__(self, name, mode, cfg):
+    class TimedRole(real[role_name]):
+        def __init__(self, name, mode, cfg, *rest):
             with phases(f"load {name} ({mode})", "load"):
-                super().__init__(name, mode, cfg)
+                super().__init__(name, mode, cfg, *rest)
             captured.setdefault("roles", {})[name] = self
 
         def inputs(self, texts):
@@ -156,35 +180,41 @@ def phase_by_phase(cfg, phases: Phases) -> tuple:
         def train(self, model, inputs, targets, cfg, **kwargs):
             desc = kwargs.get("desc", "model")
             extra = {"examples": len(inputs), "epochs": cfg.epochs}
-            if kwargs.get("desc", "").split(" ")[2:3] == ["w2s"] and "raw" not in captured:
+            if " w2s " in f" {desc} " and "raw" not in captured:
                 import copy
                 captured["raw"] = {"model": copy.deepcopy(model), "inputs": inputs, "targets": targets, "cfg": cfg}
-            finetune = not type(model).__name__.startswith("LinearProbe")
+            finetune = not is_probe(model)
             if finetune:
-                extra |= {"tokens": int(inputs.lengths().sum()), "params": trained_layer_params(model)}
+                extra |= {"tokens": tokens_of(inputs), "params": trained_layer_params(model)}
             with phases(f"train {desc}", "train finetune" if finetune else "train probe", **extra):
                 history = super().train(model, inputs, targets, cfg, **kwargs)
             phases.rows[-1]["steps"] = len(history["loss"])
             return history
 
         def predict(self, model, inputs, cfg):
-            finetune = not type(model).__name__.startswith("LinearProbe")
+            finetune = not is_probe(model)
             extra = {"examples": len(inputs)}
             if finetune:
-                extra |= {"tokens": int(inputs.lengths().sum()), "params": trained_layer_params(model)}
+                extra |= {"tokens": tokens_of(inputs), "params": trained_layer_params(model)}
             with phases(f"predict {len(inputs)}", "predict finetune" if finetune else "predict probe", **extra):
                 return super().predict(model, inputs, cfg)
 
-    pipeline.get_task = timed("generate the task", "task", real["get_task"])
-    pipeline.prepare_seeds = timed("split the seeds", "task", real["prepare_seeds"])
-    pipeline.summarize_seeds = timed("metrics and intervals", "metrics", real["summarize_seeds"])
-    pipeline.ModelRole = TimedRole
+    setattr(module, task_fn, timed("generate the task", "task", real[task_fn]))
+    module.prepare_seeds = timed("split the seeds", "task", real["prepare_seeds"])
+    module.summarize_seeds = timed("metrics and intervals", "metrics", real["summarize_seeds"])
+    setattr(module, role_name, TimedRole)
     try:
-        result = pipeline.run_w2s(cfg, executor=TimedExecutor())
+        run = reward.run_reward_w2s if pairs else pipeline.run_w2s
+        result = run(cfg, executor=TimedExecutor())
     finally:
         for name, fn in real.items():
-            setattr(pipeline, name, fn)
+            setattr(module, name, fn)
     return result, captured
+
+
+def is_probe(model) -> bool:
+    """A linear head on cached features (a reward model wraps its scorer)."""
+    return type(getattr(model, "scorer", model)).__name__.startswith("LinearProbe")
 
 
 def raw_training(raw: dict) -> float:
@@ -240,6 +270,9 @@ def markdown(report: dict) -> str:
     if report.get("end_to_end"):
         lines += [f"**End to end** (`{report['end_to_end']['command']}`, a new process): "
                   f"**{report['end_to_end']['seconds']:.0f} s**.", ""]
+    if report.get("end_to_end_one_process"):
+        one = report["end_to_end_one_process"]
+        lines += [f"End to end, one model at a time (`{one['command']}`): {one['seconds']:.0f} s.", ""]
     lines += [f"Phase by phase, in one process ({report['in_process_seconds']:.0f} s in all; imports in a new "
               f"process: {report['import_seconds']:.1f} s):", "",
               "| phase | count | seconds | share | peak RSS (MB) | GFLOP/s | of peak |",
@@ -261,7 +294,9 @@ def markdown(report: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--preset", default="default", choices=["default", "quick", "smoke"])
+    p.add_argument("--preset", default="default", choices=["default", "quick", "showcase", "smoke"])
+    p.add_argument("--one-process-too", action="store_true",
+                   help="also time the end-to-end run with W2S_EDU_WORKERS=1 (one model at a time)")
     p.add_argument("--no-cli", action="store_true", help="skip the end-to-end `w2s-edu run` timing")
     p.add_argument("--no-raw", action="store_true", help="skip the plain-PyTorch comparison")
     p.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
@@ -274,6 +309,10 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory() as cold:
             report["end_to_end"] = end_to_end(args.preset, cold)
             print(f"end to end: {report['end_to_end']['seconds']:.1f} s", flush=True)
+        if args.one_process_too:
+            with tempfile.TemporaryDirectory() as cold:
+                report["end_to_end_one_process"] = end_to_end(args.preset, cold, workers="1")
+                print(f"end to end, one process: {report['end_to_end_one_process']['seconds']:.1f} s", flush=True)
     with tempfile.TemporaryDirectory() as cold:
         os.environ["W2S_EDU_CACHE"] = cold
         import torch

@@ -22,6 +22,13 @@ def isolated_cache(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("W2S_EDU_CACHE", str(tmp_path_factory.getbasetemp() / "w2s-cache"))
 
 
+@pytest.fixture(autouse=True)
+def one_process(monkeypatch):
+    """Experiments train one model at a time in the test's own process, so that tests can count and patch
+    what trains; tests/test_parallel.py runs the worker processes (and the notebooks use the default)."""
+    monkeypatch.setenv("W2S_EDU_WORKERS", "1")
+
+
 def _bpe_tokenizer():
     """A GPT-2-style byte-level BPE tokenizer trained offline on a few sentences (no pad token)."""
     from tokenizers import ByteLevelBPETokenizer

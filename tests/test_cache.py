@@ -210,6 +210,23 @@ def test_a_file_as_the_cache_folder_is_a_clear_error(tmp_path, monkeypatch):
         run_w2s(tiny())
 
 
+def test_a_folder_another_process_makes_at_the_same_moment_is_not_mistaken_for_a_file(root, monkeypatch):
+    """Two workers open the cache at once: one sees no folder, the other makes it before the first looks again."""
+    import pathlib
+
+    runs, real_is_dir, looked = root / "runs", pathlib.Path.is_dir, []
+
+    def is_dir(self):
+        if self == runs and not looked:
+            looked.append(self)
+            runs.mkdir(parents=True)  # the other worker, between this worker's two looks
+            return False
+        return real_is_dir(self)
+
+    monkeypatch.setattr(pathlib.Path, "is_dir", is_dir)
+    assert cache.cache_dir("runs") == runs and looked
+
+
 def test_the_default_folder_is_named_when_the_variable_is_unset(tmp_path, monkeypatch):
     monkeypatch.delenv("W2S_EDU_CACHE")
     monkeypatch.setenv("HOME", str(tmp_path))

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from w2s_edu.experiment import pipeline
+from w2s_edu.experiment import pipeline, steps
 from w2s_edu.experiment import reward as rm
 from w2s_edu.models import pairs as pm
 from w2s_edu.tasks import pairs as tp
@@ -173,6 +173,26 @@ def test_smoke_run_end_to_end_gives_finite_pairwise_accuracies():
     assert set(result.pgr) == {"xent", "logconf"} and "strong ceiling" in result.table()
 
 
+def test_run_w2s_sweeps_and_the_panel_run_a_reward_task_on_reward_models():
+    cfg = W2SConfig(**TINY, task="reward:categories")
+    direct = rm.run_reward_w2s(cfg)
+    seen = []
+    through = pipeline.run_w2s(cfg, progress=lambda done, total, what: seen.append(what))
+    assert through.weak_acc == direct.weak_acc and through.w2s_acc == direct.w2s_acc
+    assert any(" RM " in what for what in seen)  # the reward models' progress reaches the caller
+    sweep = pipeline.run_sweep(cfg, ["minilm-l1"], ["minilm-l2"])
+    assert sweep[("minilm-l1", "minilm-l2")].ceiling_acc == direct.ceiling_acc
+    pytest.importorskip("ipywidgets")
+    from w2s_edu.ui import experiment_panel
+
+    panel = experiment_panel(preset="showcase", **{k: v for k, v in TINY.items() if k != "show_progress"})
+    assert "reward:categories" in panel.controls["task"].options and panel.controls["task"].value == "reward:categories"
+    panel.controls["n_train"].value = 32
+    panel.button.click()
+    assert "Failed" not in panel.status.value, panel.status.value
+    assert panel.history[0]["result"].ceiling_acc == direct.ceiling_acc
+
+
 def test_hh_pairs_and_the_finetune_paths_run():
     from w2s_edu.tasks.leaks import synthetic_rows
 
@@ -191,7 +211,7 @@ def test_the_cache_key_depends_on_the_pairs(monkeypatch):
         keys.append(role.key())
         raise KeyboardInterrupt  # stop after the first model
 
-    monkeypatch.setattr(pipeline, "train_and_predict", capture)  # the seed loop reward models share
+    monkeypatch.setattr(steps, "train_and_predict", capture)  # the steps reward models share
     swapped = _pairs(100).rename_columns({"chosen": "rejected", "rejected": "chosen"})
     for pairs in (_pairs(100), swapped):
         with pytest.raises(KeyboardInterrupt):

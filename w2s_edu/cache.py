@@ -110,7 +110,7 @@ def _ensure_folder(path: Path) -> None:
                 "(a cache shared by a class: one common group, `chmod 2775` on the folder and `umask 002` "
                 f"for every user; see `help(w2s_edu.cache)`), or {fix}.")
         return
-    if path.exists():
+    if path.exists() and not path.is_dir():  # (is_dir again: another process may have just made it)
         raise CacheError(f"The cache folder {path} is a file, not a folder ({setting()}). Move the file away, "
                          f"or {fix}.")
     try:

@@ -296,8 +296,8 @@ PRESETS: dict[str, dict] = {
     "quick": {"seeds": [0], "n_train_weak": 1000, "n_train_strong": 1000, "n_test": 1000},
     # Where weak-to-strong clearly works (README, "Choosing the default", row R5; chosen on seeds 0-2,
     # reported on 10-14 in w2s_edu.data.measured("showcase")): the pairwise reward-model task, a probe on
-    # one layer of MiniLM supervising the top three blocks of MiniLM-L6. `w2s-edu run` and
-    # run_reward_w2s run it; run_w2s takes text/label tasks only.
+    # one layer of MiniLM supervising the top three blocks of MiniLM-L6 (run_w2s runs a reward: task on
+    # pairwise reward models).
     "showcase": {"task": "reward:categories", "weak": "minilm-l1", "n_train_weak": 1000, "n_train_strong": 1000,
                  "n_test": 1000, "train_layers": 3, "lr": 1e-4},
     # Tiny sizes for tests and notebooks' SMOKE mode.

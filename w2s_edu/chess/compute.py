@@ -34,7 +34,7 @@ from ..config import W2SConfig
 from ..data import CHESS_DIR
 from ..experiment.bootstrap import run_bootstrap
 from ..experiment.metrics import accuracy, paired_difference, summarize
-from ..experiment.pipeline import run_roles, summarize_seeds
+from ..experiment.steps import run_roles, summarize_seeds
 from ..experiment.roles import ModelRole, train_and_predict
 from ..experiment.seeds import SeedSplits, Stages, prepare_seeds, seed_loop
 from ..losses import one_hot
@@ -98,7 +98,7 @@ def _fit_all(cfg: W2SConfig, models: list[tuple[str, str, dict]], split: str, de
 
 def pgr_by_supervisor(cfg: W2SConfig, supervisors: list[str], strong: str) -> dict:
     """Weak-to-strong from each supervisor checkpoint (a probe) to ``strong`` (in ``cfg.mode``), with
-    the pipeline's steps (:func:`w2s_edu.experiment.pipeline.run_roles`) on group splits: per
+    the pipeline's steps (:func:`w2s_edu.experiment.steps.run_roles`) on group splits: per
     supervisor its accuracy, the student's, the ceiling's, the gap and PGR with its interval."""
     ds = get_task(cfg.task, seed=cfg.task_seed)
     data = prepare_seeds(ds, cfg, split_by_group)

@@ -22,7 +22,6 @@ from .args import USER_ERRORS, add_experiment_args, add_run_args, config_from_ar
 
 def cmd_run(args) -> int:
     from ..experiment.pipeline import run_w2s
-    from ..experiment.reward import run_reward_w2s
     from ..experiment.results import check_out_dir
     from ..report.plots import save_result
 
@@ -30,8 +29,7 @@ def cmd_run(args) -> int:
     out = check_out_dir(args.out)  # fail before hours of training, not after
     print(f"Running {cfg.task}: {cfg.weak} ({cfg.weak_mode or cfg.mode}) supervises {cfg.strong} ({cfg.mode}), "
           f"losses {', '.join(cfg.losses)}, seeds {cfg.seeds}", flush=True)
-    # a reward task ("reward:categories", the showcase) trains pairwise reward models on the same roles
-    result = (run_reward_w2s if cfg.task.startswith("reward:") else run_w2s)(cfg)
+    result = run_w2s(cfg)  # a reward task (the showcase's reward:categories) trains pairwise reward models
     path = save_result(result, out)
     print(result.table())
     print(f"\nwrote {path} and {out / 'results.png'}")

@@ -3,8 +3,12 @@
 * :mod:`.seeds`: one split per seed, every text once, and the one seed loop;
 * :mod:`.roles`: how one model trains (:class:`ModelRole`) and the cached unit of work
   (:func:`train_and_predict`);
-* :mod:`.pipeline`: :func:`run_w2s` (weak -> weak labels -> student, beside the ceiling) and :func:`run_sweep`;
-* :mod:`.reward`: the same experiment on pairs (Bradley-Terry reward models);
+* :mod:`.steps`: :func:`run_roles`, the experiment's models for every seed as jobs of an executor, and
+  the per-seed metrics;
+* :mod:`.pipeline`: :func:`run_w2s` (weak -> weak labels -> student, beside the ceiling; every task) and
+  :func:`run_sweep`;
+* :mod:`.reward`: the same steps on pairs (Bradley-Terry reward models), which ``run_w2s`` runs for a
+  ``reward:`` task;
 * :mod:`.bootstrap`: chains of ever stronger supervisors;
 * :mod:`.metrics`: accuracy, AUROC, PGR, agreement, bootstrap intervals;
 * :mod:`.results`: :class:`W2SResult` and ``results.json``.
@@ -19,7 +23,7 @@ __getattr__, __dir__, __all__ = lazy_exports(__name__, {
     "format_bootstrap": "bootstrap", "run_bootstrap": "bootstrap",
     "PGRUndefinedWarning": "metrics", "accuracy": "metrics", "agreement_by_supervisor": "metrics",
     "auroc": "metrics", "bootstrap_pgr_ci": "metrics", "pgr": "metrics", "summarize": "metrics",
-    "run_roles": "pipeline", "run_sweep": "pipeline", "run_w2s": "pipeline",
+    "run_roles": "steps", "run_sweep": "pipeline", "run_w2s": "pipeline",
     "W2SResult": "results", "run_reward_w2s": "reward", "ModelRole": "roles", "train_and_predict": "roles",
     "prepare_seeds": "seeds", "seed_loop": "seeds",
 })

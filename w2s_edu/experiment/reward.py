@@ -25,13 +25,15 @@ wrong category (drawn as often as each category is right, so the category alone 
 What the scorer reads: the last human turn and the reply ("Human: ...\\n\\nAssistant: ..."), not
 the whole conversation, so that the reply survives a short ``max_length``; raise ``max_length``
 and write your own :func:`w2s_edu.tasks.pairs.reward_text` for long contexts. The pair data live in
-:mod:`w2s_edu.tasks.pairs`; the seed loop is the pipeline's (:func:`w2s_edu.experiment.pipeline.run_roles`).
+:mod:`w2s_edu.tasks.pairs`; the steps are the pipeline's (:func:`w2s_edu.experiment.steps.run_roles`);
+:func:`w2s_edu.experiment.pipeline.run_w2s` runs a ``reward:`` task through here.
 """
 
 from __future__ import annotations
 
 import time
 import warnings
+from typing import Callable
 
 import datasets
 import numpy as np
@@ -42,10 +44,10 @@ from ..models.pairs import BradleyTerryModel, PairInputs
 from ..tasks.pairs import load_reward_pairs, order_pairs, reward_text
 from ..train.executor import LocalExecutor
 from .metrics import PGRUndefinedWarning
-from .pipeline import run_roles, summarize_seeds
 from .results import W2SResult
 from .roles import ModelRole
 from .seeds import prepare_seeds
+from .steps import run_roles, summarize_seeds
 
 
 class RewardRole(ModelRole):
@@ -66,7 +68,8 @@ class RewardRole(ModelRole):
 
 
 def run_reward_w2s(config: W2SConfig | None = None, *, pairs: datasets.Dataset | None = None,
-                   executor: LocalExecutor | None = None, **overrides) -> W2SResult:
+                   executor: LocalExecutor | None = None, progress: Callable[[int, int, str], None] | None = None,
+                   **overrides) -> W2SResult:
     """Weak-to-strong on pairwise preferences; returns a :class:`w2s_edu.experiment.results.W2SResult`
     whose accuracies are *pairwise* accuracies (how often the model prefers the chosen reply).
 
@@ -74,6 +77,7 @@ def run_reward_w2s(config: W2SConfig | None = None, *, pairs: datasets.Dataset |
     sizes, seeds, losses, validation); ``config.task`` names the pairs (:func:`w2s_edu.tasks.pairs.load_reward_pairs`,
     an optional ``reward:`` prefix is accepted), or pass ``pairs`` (prompt/chosen/rejected columns).
     Sizes count pairs. The pairs' A/B order is drawn with ``task_seed``; the split with each seed.
+    ``progress`` and ``executor`` are :func:`w2s_edu.experiment.pipeline.run_w2s`'s.
     """
     cfg = (config or W2SConfig()).replace(**overrides) if overrides else (config or W2SConfig())
     start = time.time()
@@ -102,6 +106,6 @@ def run_reward_w2s(config: W2SConfig | None = None, *, pairs: datasets.Dataset |
         warnings.warn("The weak and strong reward models are the same model in the same mode: PGR is undefined.",
                       PGRUndefinedWarning)
     inputs = (PairInputs(weak.inputs(texts), a_pos, b_pos), PairInputs(strong.inputs(texts), a_pos, b_pos))
-    per_seed = run_roles(cfg, data, (weak, strong), inputs, executor=executor, what="RM ",
+    per_seed = run_roles(cfg, data, (weak, strong), inputs, executor=executor, progress=progress, what="RM ",
                          desc="weak-to-strong (pairs)")
     return summarize_seeds(cfg, per_seed, time.time() - start)

@@ -12,6 +12,7 @@ go through these two functions.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -69,6 +70,7 @@ class Stages:
 
     def __init__(self, bar, total: int, progress: Callable[[int, int, str], None] | None):
         self.bar, self.total, self.progress, self.count = bar, total, progress, 0
+        self._lock = threading.Lock()  # done() may come from an executor's thread as a worker finishes
 
     def start(self, what: str) -> None:
         self.bar.set_postfix_str(what)
@@ -76,17 +78,23 @@ class Stages:
             self.progress(self.count, self.total, what)
 
     def done(self) -> None:
-        self.bar.update()
-        self.count += 1  # (a disabled tqdm bar does not count)
+        with self._lock:
+            self.bar.update()
+            self.count += 1  # (a disabled tqdm bar does not count)
 
 
-def seed_loop(cfg: W2SConfig, data: ExperimentData, run_seed: Callable[[SeedSplits, Stages], dict],
+def seed_loop(cfg: W2SConfig, data: ExperimentData, run_seed: Callable[[SeedSplits, Stages], dict | Callable],
               models_per_seed: int, desc: str,
               progress: Callable[[int, int, str], None] | None = None) -> list[dict]:
-    """``[run_seed(seed_splits, stages) for each seed]`` under one progress bar over every model."""
+    """``[run_seed(seed_splits, stages) for each seed]`` under one progress bar over every model.
+
+    ``run_seed`` may instead return a function of no arguments that gives its result (its models were
+    submitted to an executor's workers, :mod:`w2s_edu.train.executor`): every seed's work is submitted
+    first, then the results are collected in seed order."""
     total = len(data.seeds) * models_per_seed
     with tqdm(total=total, desc=desc, unit="model", disable=not cfg.show_progress) as bar:
         stages = Stages(bar, total, progress)
         out = [run_seed(s, stages) for s in data.seeds]
+        out = [o() if callable(o) else o for o in out]
         stages.start("done")
     return out

@@ -27,6 +27,7 @@ DEFAULT_TASK = "categories"  # the same as W2SConfig.task; needs no optional ext
 TASK_KINDS = ("statements", "chess", "paper", "pairs")
 #: Kinds whose tasks :func:`get_task` builds without network (text/label datasets).
 OFFLINE_KINDS = ("statements", "chess")
+OFFLINE_PAIR_TASKS = ("reward:categories",)  # the pairs made here (reward:anthropic_hh needs the hub)
 
 
 # --------------------------------------------------------------------------- optional extras
@@ -148,8 +149,8 @@ def get_task(name: str, seed: int = 0, *, text_column: str = "text", label_colum
     if kind == "pairs":
         raise ValueError(
             f"task {base!r} is a reward-model task of prompt/chosen/rejected pairs, not a text/label "
-            f"dataset: load its pairs with w2s_edu.tasks.load_reward_pairs({name!r}) or run it with "
-            f"w2s_edu.experiment.reward.run_reward_w2s(task={name!r})."
+            f"dataset: load its pairs with w2s_edu.tasks.load_reward_pairs({name!r}) or run the experiment "
+            f"on it with w2s_edu.run_w2s(task={name!r}), which trains pairwise reward models."
         )
     if kind == "paper":
         return _build_task(base, seed, split, path or None)

@@ -31,7 +31,7 @@ from ..experiment.results import W2SResult
 from ..losses import LOSSES, loss_option
 from ..models.registry import OFFLINE_LADDER
 from ..report.plots import plot_result
-from ..tasks.registry import OFFLINE_KINDS, list_tasks
+from ..tasks.registry import OFFLINE_KINDS, OFFLINE_PAIR_TASKS, list_tasks
 from .widgets import error_output, figure_output
 
 SIZES = (64, 250, 500, 1000, 1500, 3000)
@@ -93,7 +93,7 @@ def experiment_panel(preset: str = "quick", run: Callable[..., W2SResult] | None
         from ..experiment.pipeline import run_w2s as run
     base = W2SConfig.from_preset(preset, **overrides)
     models = list(OFFLINE_LADDER)
-    tasks = list_tasks(OFFLINE_KINDS)
+    tasks = list_tasks(OFFLINE_KINDS) + list(OFFLINE_PAIR_TASKS)  # pairs train reward models (run_w2s)
     for name, value, options in (("task", base.task, tasks), ("weak", base.weak, models),
                                  ("strong", base.strong, models)):
         if value not in options:  # a hub id or folder given as an override: offer it too
