@@ -18,27 +18,28 @@
 # chess engine (Stockfish) or an exhaustive search tells us the right move, so we can build a
 # weak supervisor, a strong student and a ceiling, and know precisely where each one is wrong.
 # Burns et al. (2023) used chess puzzles as one of their three settings, with GPT-4-sized students.
-# Here the "models" are three small chess encoders that ship with the package, pretrained ahead of
-# time on positions labelled by Stockfish.
+# Here the "models" are small chess encoders that ship with the package, pretrained ahead of time on
+# positions labelled by Stockfish: a ladder by size, and a ladder by *pretraining compute* (one
+# encoder kept at several points of its training), the paper's own x-axis.
 #
 # The lesson also tries the paper's **bootstrapping** idea: instead of letting the weak model label
 # data for the strongest model directly, go in steps (weak -> medium -> strong), each model labelling
-# data for the next one.
+# data for the next one. Most of it is about weak-to-strong: which supervisor, which chain, which
+# mistakes the student fixes and which it copies, and how PGR on chess compares with text.
 #
 # **Learning objectives.** By the end you can
 #
-# 1. write a chess position and a candidate move as text a language model can read (FEN + UCI);
-# 2. verify a puzzle's answer with python-chess (a mate in one, and a two-move search for a mate in
-#    two), and say why a proof beats a label;
-# 3. turn puzzles into a balanced "is this the best move?" classification task, and score it two
-#    ways: binary accuracy and multiple-choice accuracy;
-# 4. run weak-to-strong on puzzles and compare its PGR with the text tasks;
-# 5. implement the bootstrapping chain and compare it with direct supervision over several seeds,
-#    reading the spread before the mean;
-# 6. read a ladder by pretraining compute (one run's checkpoints) and compare PGR by gap on chess
-#    and on text.
+# 1. write a chess position and a candidate move as text a language model can read (FEN + UCI), and
+#    verify a puzzle's answer with python-chess, saying why a proof beats a label;
+# 2. score a puzzle classifier two ways: binary accuracy and multiple-choice accuracy;
+# 3. read a model ladder honestly: by size and by pretraining compute, with its acceptance rule;
+# 4. implement the bootstrapping chain and compare it with direct supervision over seeds, with a
+#    paired difference, reading the spread before the mean;
+# 5. sort the supervisor's mistakes into those the student fixed and those it copied, and look at
+#    the boards;
+# 6. put an interval on PGR from per-seed results, and compare PGR by gap on chess and on text.
 #
-# **Estimated time:** 75 to 90 minutes (in full mode the experiments take about 15 minutes on a
+# **Estimated time:** 75 to 90 minutes (in full mode the experiments take about 7 minutes on a
 # 2-core CPU; SMOKE mode takes seconds).
 #
 # **Prerequisites:** Lessons 00 and 02 (splits, soft labels, PGR). You do not need to play chess:
@@ -61,8 +62,6 @@ import os
 SMOKE = os.environ.get("W2S_SMOKE") == "1"  # tiny sizes, so CI can run the whole notebook in seconds
 
 # %%
-import random
-
 import chess
 import chess.svg
 import numpy as np
@@ -70,7 +69,6 @@ from IPython.display import SVG, display
 
 from w2s_edu.chess.engine import find_stockfish
 
-SEEDS = [0] if SMOKE else [0, 1, 2]
 print("Stockfish:", find_stockfish() or "not installed (fine: this lesson does not need it)")
 
 # %% [markdown]
@@ -92,49 +90,16 @@ print(board.fen())
 display(SVG(chess.svg.board(board, arrows=[chess.svg.Arrow(chess.F1, chess.B5)], size=260)))
 
 # %% [markdown]
-# ### Exercise 1: `candidate_text`
-#
-# Difficulty: 🔴⚪⚪⚪⚪  Importance: 🔵🔵🔵⚪⚪
-#
-# You should spend up to ~5 minutes on this exercise.
-#
-# Write `candidate_text(fen, uci)` that returns the FEN (all six fields), one space, and the move in
-# UCI. If the move is not legal in the position, raise a `ValueError` that names the move: a task
-# built from illegal moves would teach a model nonsense.
-#
-# <details><summary>Hint 1: a nudge</summary>
-#
-# Let python-chess do the parsing: a `chess.Board` is built from a FEN string and a move from a UCI
-# string (`Move.from_uci`). A board's `legal_moves` holds exactly the legal moves of the position.
-#
-# </details>
-#
-# <details><summary>Hint 2: closer</summary>
-#
-# Parse the position and the move; if the move is not among the board's legal moves (not its
-# *pseudo-legal* ones, which include moves that leave the king in check), raise a `ValueError` whose
-# message contains the UCI string. Otherwise join the board's full FEN (its `fen()` method gives all
-# six fields) and the move's UCI text (`uci()`) with one space.
-# The worked answer is in [the solution notebook](../solutions/07_chess_and_bootstrapping.ipynb).
-#
-# </details>
+# The task's text for a position and a candidate move is the FEN, one space and the move
+# (`w2s_edu.tasks.chess.task.position_text`). Only legal moves ever become rows: a task built from
+# illegal moves would teach a model nonsense.
 
 # %%
-def candidate_text(fen, uci):
-    """'<FEN> <UCI move>' for a legal move; ValueError for an illegal one."""
-    ### BEGIN SOLUTION
-    board = chess.Board(fen)
-    move = chess.Move.from_uci(uci)
-    if move not in board.legal_moves:
-        raise ValueError(f"{uci} is not a legal move in {fen}")
-    return f"{board.fen()} {move.uci()}"
-    ### END SOLUTION
+from w2s_edu.tasks.chess.task import position_text
 
-
-# %%
-from w2s_edu.checks.lesson07 import check_candidate_text
-
-check_candidate_text(candidate_text)
+move = chess.Move.from_uci("f1b5")
+assert move in board.legal_moves  # legal_moves, not pseudo_legal_moves: those may leave the king in check
+print(position_text(board.fen(), move.uci()))
 
 # %% [markdown]
 # ## 2. Puzzles with a proof
@@ -146,7 +111,7 @@ check_candidate_text(candidate_text)
 # makes chess a clean laboratory for weak supervision.
 
 # %% [markdown]
-# ### Exercise 2: `is_mate_in_one`
+# ### Exercise 1: `is_mate_in_one`
 #
 # Difficulty: 🔴🔴⚪⚪⚪  Importance: 🔵🔵🔵⚪⚪
 #
@@ -165,7 +130,7 @@ check_candidate_text(candidate_text)
 #
 # <details><summary>Hint 2: closer</summary>
 #
-# Parse the position and the move as in Exercise 1. An illegal move can never mate: return `False`
+# Parse the position with `chess.Board(fen)` and the move with `chess.Move.from_uci(uci)`. An illegal move can never mate: return `False`
 # for it before playing anything. Otherwise play the move on the board and ask the board whether the
 # side now to move is checkmated: `Board.is_checkmate` is the method you want (`Board.is_check` is
 # true for a check the king can escape, and `Board.is_game_over` also for stalemate).
@@ -208,85 +173,29 @@ if mates:
     display(SVG(chess.svg.board(p.board, arrows=[chess.svg.Arrow(move.from_square, move.to_square)], size=260)))
 
 # %% [markdown]
-# ### Exercise 3: `is_mate_in_two`
-#
-# Difficulty: 🔴🔴🔴⚪⚪  Importance: 🔵🔵🔵⚪⚪
-#
-# You should spend up to ~20 minutes on this exercise.
-#
-# The search above *proved* each mate in two. Write the proof yourself: `is_mate_in_two(fen, uci)`
-# returns `True` exactly when
-#
-# * the move is legal,
-# * it does not end the game at once (a move that checkmates is a mate in *one*, and a move that
-#   stalemates ends the game in a draw), and
-# * **whatever** the opponent replies, the side that moved then has a move that checkmates.
-#
-# It is a search two moves deep: one candidate move, then every legal reply, then every answer to
-# it. Four traps wait in the checker: a move that mates against *some* replies but not all, an answer
-# that gives check but not mate, a move that mates (or stalemates) at once, and an illegal move.
-#
-# <details><summary>Hint 1: a nudge</summary>
-#
-# "For every reply there is a mating answer": an *all* outside, an *any* inside. Your
-# `is_mate_in_one` from Exercise 2 already answers the inner question, given the position after the
-# reply as a FEN (a board's `fen()` method). A board can also undo its last move with `pop`, which
-# lets you try the replies one by one on the same board.
-#
-# </details>
-#
-# <details><summary>Hint 2: closer</summary>
-#
-# Parse and check the move as in Exercise 2, and play it. List the opponent's legal replies: if there
-# are none, the move mated or stalemated at once, and the answer is `False` (careful: "all of no
-# replies" is vacuously true in Python, so test this case explicitly). Then, for each reply: play it,
-# ask whether any of the legal moves now available mates (your `is_mate_in_one` on the board's FEN and
-# the move's UCI), undo the reply, and return `False` as soon as one reply has no mating answer. Use
-# `legal_moves` at both levels, never `pseudo_legal_moves`. If every reply was answered, return
-# `True`.
-# The worked answer is in [the solution notebook](../solutions/07_chess_and_bootstrapping.ipynb).
-#
-# </details>
+# A **mate in two** needs a search two moves deep: a move such that *whatever* the opponent replies,
+# there is a mating answer (an *all* outside, an *any* inside; a move that mates or stalemates at once
+# is not one). `w2s_edu.tasks.chess.puzzles.mate_in_two_moves` is that search, and your
+# `is_mate_in_one` answers its inner question. Check the search with it: after each proved mate in two,
+# every reply must leave a mate in one. (In SMOKE mode the search skips mates in two.)
 
 # %%
-def is_mate_in_two(fen, uci):
-    """True when the UCI move is legal, does not end the game at once, and every reply allows a mate in one."""
-    ### BEGIN SOLUTION
-    board = chess.Board(fen)
-    move = chess.Move.from_uci(uci)
-    if move not in board.legal_moves:
-        return False
-    board.push(move)
+from w2s_edu.tasks.chess.puzzles import mate_in_two_moves
+
+twos = [p for p in mates if "mateIn2" in p.themes]
+proved = 0
+for p in twos:
+    board = p.board
+    assert chess.Move.from_uci(p.best) in mate_in_two_moves(board)
+    board.push_uci(p.best)
     replies = list(board.legal_moves)
-    if not replies:  # the move mated or stalemated at once: no defence to answer
-        return False
+    answered = 0
     for reply in replies:
         board.push(reply)
-        answered = any(is_mate_in_one(board.fen(), answer.uci()) for answer in board.legal_moves)
+        answered += any(is_mate_in_one(board.fen(), answer.uci()) for answer in board.legal_moves)
         board.pop()
-        if not answered:
-            return False
-    return True
-    ### END SOLUTION
-
-
-# %%
-from w2s_edu.checks.lesson07 import check_is_mate_in_two
-
-check_is_mate_in_two(is_mate_in_two)
-
-# %% [markdown]
-# Your function can now check the search: every mate in two it found should pass your proof, and
-# the second-best move of each such puzzle (the first other legal move, in UCI order) should not.
-# (In SMOKE mode the search skips mates in two, so there is nothing to check.)
-
-# %%
-twos = [p for p in mates if "mateIn2" in p.themes]
-proved = sum(is_mate_in_two(p.fen, p.best) for p in twos)
-others = [min(m.uci() for m in p.board.legal_moves if m.uci() != p.best) for p in twos]
-refuted = sum(not is_mate_in_two(p.fen, other) for p, other in zip(twos, others))
-print(f"your is_mate_in_two proves {proved} of the {len(twos)} mate-in-2 solutions, "
-      f"and rejects {refuted} of {len(twos)} other moves")
+    proved += bool(replies) and answered == len(replies)
+print(f"your is_mate_in_one confirms {proved} of the {len(twos)} mates in two: every reply allows a mate")
 
 # %% [markdown]
 # ## 3. Harder puzzles, and a rule that must not solve them
@@ -317,65 +226,19 @@ for theme in ("mateIn1", "mateIn2"):
         print(f"on the {len(found)} {theme} puzzles above, the rule solves {solved:.0%}")
 
 # %% [markdown]
-# ### Exercise 4: `balanced_candidates`
-#
-# Difficulty: 🔴🔴⚪⚪⚪  Importance: 🔵🔵🔵🔵⚪
-#
-# You should spend up to ~10 minutes on this exercise.
-#
-# A classifier needs examples of both classes. For each puzzle `(fen, best_uci)` make two rows: the
-# solution with label 1, and **one other legal move, drawn at random**, with label 0. Both rows get
-# the same `group` (say the puzzle's index), so that later we can keep a puzzle's rows together and
-# ask "which of these candidates is the best?". Return a list of dicts with keys `text` (use
-# `candidate_text`), `label` and `group`. The same `seed` must give the same rows.
-#
-# <details><summary>Hint 1: a nudge</summary>
-#
-# One random generator for the whole call (a `random.Random` built from `seed`, made *before* the
-# loop), and per puzzle one draw from the legal moves that are not the solution.
-#
-# </details>
-#
-# <details><summary>Hint 2: closer</summary>
-#
-# Loop over the puzzles with their index (`enumerate`): the index is the group. For each puzzle list
-# the UCI strings of its legal moves, leave out the solution, and sort the list, so the draw does not
-# depend on the order in which python-chess happens to list the moves. Append two rows, the solution
-# with label 1 and the generator's `choice` from that list with label 0, both with `candidate_text`
-# as their text and the same group.
-# The worked answer is in [the solution notebook](../solutions/07_chess_and_bootstrapping.ipynb).
-#
-# </details>
-
-# %%
-def balanced_candidates(puzzles, seed):
-    """Per puzzle (fen, best_uci): the solution (label 1) and one random other legal move (label 0)."""
-    ### BEGIN SOLUTION
-    rng = random.Random(seed)
-    rows = []
-    for i, (fen, best) in enumerate(puzzles):
-        others = sorted(m.uci() for m in chess.Board(fen).legal_moves if m.uci() != best)
-        rows.append({"text": candidate_text(fen, best), "label": 1, "group": i})
-        rows.append({"text": candidate_text(fen, rng.choice(others)), "label": 0, "group": i})
-    return rows
-    ### END SOLUTION
-
-
-# %%
-from w2s_edu.checks.lesson07 import check_balanced_candidates
-
-check_balanced_candidates(balanced_candidates)
-
-# %% [markdown]
-# The package's version, `w2s_edu.tasks.chess.task.puzzles_to_dataset`, does the same and returns a
-# `datasets.Dataset`; it is what `get_task("chess-puzzles")` returns.
+# A classifier needs examples of both classes. For each puzzle the task makes two rows: the solution
+# with label 1 and one other legal move, drawn at random (seeded), with label 0. Both rows share the
+# puzzle's `group`, so that splits keep a puzzle's rows together and we can ask "which of these
+# candidates is the best?" (`w2s_edu.tasks.chess.task.puzzles_to_dataset`; `get_task("chess-puzzles")`
+# returns it).
 
 # %%
 from w2s_edu import get_task
 
 ds = get_task("chess-puzzles")
 print(ds)
-print(ds[0]["text"], "->", ds[0]["label"])
+print(ds[0]["text"], "->", ds[0]["label"], "  group", ds[0]["group"])
+print(ds[1]["text"], "->", ds[1]["label"], "  group", ds[1]["group"])
 
 # %% [markdown]
 # ## 4. Two ways to score
@@ -385,7 +248,7 @@ print(ds[0]["text"], "->", ds[0]["label"])
 # rank the solution first? With two candidates per puzzle chance is 50% for both, but they measure
 # different things: a model can be badly calibrated (every P(true) below 0.5) and still rank well.
 #
-# ### Exercise 5: `multiple_choice_accuracy`
+# ### Exercise 2: `multiple_choice_accuracy`
 #
 # Difficulty: 🔴🔴⚪⚪⚪  Importance: 🔵🔵🔵⚪⚪
 #
@@ -465,17 +328,78 @@ for key, res in record["rungs"].items():
 print(f"weak-to-ceiling gap {record['gap']:+.3f} (accepted: {record['accepted']})")
 
 # %% [markdown]
-# ## 6. Weak-to-strong on puzzles, and bootstrapping
+# The ladder's record also holds a full weak-to-strong run on it (three seeds, 2,000 rows per split):
+# the weak supervisor (`chess-s`, a probe), the ceiling (`chess-l` finetuned), the **direct** student
+# (`chess-l` on `chess-s`'s labels) and a **bootstrapped** one (`chess-m` learns from `chess-s`, then
+# `chess-l` from `chess-m`).
+
+# %%
+shipped = record["bootstrap"]
+for p in shipped["per_seed"]:
+    print(f"seed {p['seed']}: weak {p['weak']:.3f}  direct {p['direct']:.3f}  bootstrap {p['bootstrap']:.3f}  "
+          f"ceiling {p['ceiling']:.3f}   PGR direct {p['pgr_direct']:.2f}, bootstrap {p['pgr_bootstrap']:.2f}")
+print("means: " + ", ".join(f"{k} {shipped['summary'][k]['mean']:.3f} ± {shipped['summary'][k]['std']:.3f}"
+                            for k in ("weak", "direct", "bootstrap", "ceiling")))
+
+# %% [markdown]
+# **Read it before the next section.** The direct student matches its supervisor (0.591 against
+# 0.591): it recovered nothing. The bootstrapped student is ahead on all three seeds, by 0.1, 1.2 and
+# 0.2 points, less than the seed-to-seed spread of the ceiling. On seed 0 the ceiling (0.577) fell
+# *below* the supervisor (0.587), so PGR is undefined there (`nan`), and on the other seeds it swings
+# widely. The ladder leaves almost nothing to recover: PGR divides the student's gain by a gap the
+# size of the noise between seeds. A ladder that teaches needs rungs far apart, which is what the next
+# section builds.
+
+# %% [markdown]
+# ## 6. A ladder by pretraining compute, and bootstrapping through it
 #
-# We now run, for each seed: the weak supervisor (`chess-s`, a linear probe on ground truth), the
-# ceiling (`chess-l` finetuned on ground truth), the **direct** student (`chess-l` finetuned on
-# `chess-s`'s labels) and the **bootstrapped** student (`chess-m` learns from `chess-s`, then
-# `chess-l` learns from `chess-m`). The `train_strong` split is cut into two chunks: the first is
-# labelled by `chess-s` for `chess-m`, the second by `chess-m` for `chess-l`. The direct student
-# trains on the *same* second chunk, labelled by `chess-s`, so the two students differ only in who
-# labelled their data. Splits keep each puzzle's two rows together.
+# Burns et al. put the supervisor on an axis of *pretraining compute*: the fraction of GPT-4's
+# compute behind each GPT-4-family model. The same idea works at our scale, and it is cheap. Train
+# one chess encoder once and keep it along the way: the checkpoints are models of the same
+# architecture with less and less compute behind them. An early checkpoint is a weak supervisor, the
+# last one is the strong student, and the ones in between are the steps of a bootstrapping chain.
 #
-# ### Exercise 6: `bootstrap_chain`
+# `chess-c` is a 2-layer, 64-wide encoder pretrained on the same Stockfish-labelled positions as the
+# size ladder, kept at 0% (untrained), 1%, 3%, 10%, 30% and 100% of its steps (`w2s-edu
+# chess-pretrain --snapshots 0,1,3,10,30`). Two choices were made on development seeds, on a
+# validation split of the *training* puzzles, and the numbers below come from fresh seeds (10-14) on
+# the test puzzles: the ceiling's recipe (a frozen probe against finetuning at several learning rates
+# and lengths) and the supervisor (the checkpoint with the least compute whose probe beats chance by
+# 4.5 points on validation).
+#
+# **Predict before you look.** Does accuracy grow smoothly with compute, or stay at chance and then
+# jump? Which checkpoint will be the supervisor, and how far below the ceiling will it be?
+
+# %%
+import matplotlib.pyplot as plt
+
+from w2s_edu.chess.compute import compute_ladder_metadata, format_compute_ladder
+from w2s_edu.report import plot_compute_ladder
+
+compute = compute_ladder_metadata()
+print(format_compute_ladder(compute))
+plot_compute_ladder(compute)
+plt.show()
+
+# %% [markdown]
+# <details><summary>Answer: accuracy by compute</summary>
+#
+# Neither smoothly nor in one jump. The untrained encoder and the 1% checkpoint are barely above
+# chance (0.514 and 0.515 binary accuracy), 3% and 10% climb slowly (0.534, 0.556), most of the gain
+# comes between 10% and 30% (0.605), and the last 70% of the compute adds 1.5 points (0.620). In the
+# pretraining log the value head learns the position's score between those two checkpoints. The rule
+# picks the 10% checkpoint as the supervisor, 5.1 points below the ceiling: more than the size ladder's
+# 1.8, less than the 8 points the acceptance rule asks for, so the record says `accepted: False`.
+#
+# *The ceiling.* The recipe chosen on validation (finetuning at 1e-3 for 10 epochs, ahead of the
+# frozen probe there by half a point) is 1.3 points *below* the probe on the test puzzles: at this
+# scale a probe and a finetune are within noise of each other, and the ceiling is not a clear upper
+# bound. What would widen the gap is more pretraining compute at the top.
+#
+# </details>
+
+# %% [markdown]
+# ### Exercise 3: `bootstrap_chain`
 #
 # Difficulty: 🔴🔴🔴⚪⚪  Importance: 🔵🔵🔵🔵⚪
 #
@@ -526,165 +450,284 @@ check_bootstrap_chain(bootstrap_chain)
 
 # %% [markdown]
 # `w2s_edu.experiment.bootstrap.run_bootstrap` runs this loop with the pipeline's cached training
-# (`train_and_predict`), together with the weak model, the ceiling and the direct student.
+# (`train_and_predict`), together with the weak model, the ceiling and the direct student. We run it
+# on the compute ladder, on three of the record's fresh seeds, with the record's settings: the
+# supervisor is the 10% checkpoint (a probe), the chain goes through 30% to 100%, and the ceiling is
+# the 100% checkpoint finetuned with the chosen recipe. The `train_strong` split (3,000 rows) is cut
+# into two chunks: the first is labelled by the supervisor for the 30% checkpoint, the second by the
+# 30% checkpoint for the 100% one. The direct student trains on the *same* second chunk, labelled by the
+# supervisor, so the two students differ only in who labelled their data. Splits keep each puzzle's
+# two rows together.
 #
-# **Predict before you run.** Use the ladder record above: the weak rung and the ceiling are less than
-# two points apart, and the middle rung (`chess-m`) is the strongest of the three. (1) Will the direct
-# student beat its supervisor by a clear margin? (2) Will the bootstrapped student beat the direct
-# one on every seed, and by more than the seed-to-seed spread? (3) Will PGR be defined, and
-# meaningful, on every seed?
+# **Predict before you run.** The 30% checkpoint's probe is 4.9 points above the supervisor's and 1.5
+# below the 100% one's. (1) Will the direct student beat its supervisor by a clear margin? (2) Will the
+# chain beat direct supervision on every seed, and by more than the seed-to-seed spread?
 
 # %%
-from w2s_edu import format_bootstrap, run_bootstrap
-from w2s_edu.chess.evaluate import chess_config
+from w2s_edu import W2SConfig, format_bootstrap, run_bootstrap
 from w2s_edu.tasks.chess.task import multiple_choice_accuracy as package_mc
 from w2s_edu.tasks.splits import split_by_group
 
+SEEDS = compute["fresh_seeds"][:1] if SMOKE else compute["fresh_seeds"][:3]
 sizes = dict(n_train_weak=60, n_train_strong=60, n_test=60, epochs=1.0, probe_epochs=5.0) if SMOKE else {}
-cfg = chess_config(seeds=SEEDS, **sizes)
+chain = compute["bootstrap"]["chain"]
+cfg = W2SConfig(**{**compute["config"], "seeds": SEEDS, "weak_mode": "probe", **sizes})
 labels, groups = np.asarray(ds["label"]), np.asarray(ds["group"])
-result = run_bootstrap(cfg, list(CHESS_LADDER), splitter=split_by_group, keep_predictions=True,
+result = run_bootstrap(cfg, chain, splitter=split_by_group, keep_predictions=True,
                        extra_metrics=lambda probs, rows: package_mc(probs, labels[rows], groups[rows]))
 print(format_bootstrap(result))
 for p in result["per_seed"]:
     print(f"seed {p['seed']}: weak {p['weak']:.3f}  direct {p['direct']:.3f}  bootstrap {p['bootstrap']:.3f}  "
-          f"ceiling {p['ceiling']:.3f}   multiple choice: "
+          f"ceiling {p['ceiling']:.3f}  (bootstrap - direct {p['bootstrap'] - p['direct']:+.3f})   multiple choice: "
           + ", ".join(f"{k} {v:.3f}" for k, v in p["extra"].items()))
-
-# %% [markdown]
-# The package ships the full run of this experiment (three seeds, 2,000 rows per split) with the
-# ladder record. In SMOKE mode, compare your run with it:
-
-# %%
-shipped = record["bootstrap"]
-for p in shipped["per_seed"]:
-    print(f"shipped seed {p['seed']}: weak {p['weak']:.3f}  direct {p['direct']:.3f}  "
-          f"bootstrap {p['bootstrap']:.3f}  ceiling {p['ceiling']:.3f}   "
-          f"PGR direct {p['pgr_direct']:.2f}, bootstrap {p['pgr_bootstrap']:.2f}")
-print("shipped means: " + ", ".join(f"{k} {shipped['summary'][k]['mean']:.3f} ± {shipped['summary'][k]['std']:.3f}"
-                                    for k in ("weak", "direct", "bootstrap", "ceiling")))
+record_seeds = {p["seed"]: p for p in compute["bootstrap"]["per_seed"]}
+print("the record, same seeds: " + "; ".join(
+    f"seed {s}: direct {record_seeds[s]['direct']:.3f}, bootstrap {record_seeds[s]['bootstrap']:.3f}" for s in SEEDS))
+diff = compute["bootstrap"]["bootstrap_minus_direct"]
+print(f"the record, all {len(record_seeds)} fresh seeds: bootstrap - direct {diff['acc_diff']:+.4f} "
+      f"[{diff['acc_ci'][0]:+.4f}, {diff['acc_ci'][1]:+.4f}] (paired over seeds and test puzzles), "
+      f"ahead on {diff['wins']} of {len(diff['per_seed'])} seeds")
 
 # %% [markdown]
 # <details><summary>Answer: what happens, and why</summary>
 #
-# (1) No. In the shipped full run the direct student matches its supervisor (0.591 against 0.591,
-# means over three seeds): it recovered nothing. (2) The bootstrapped student is ahead of the direct
-# one on all three seeds, but by 0.1, 1.2 and 0.2 points, less than the seed-to-seed spread of the
-# ceiling: too little to call with three seeds. (3) No: on seed 0 the ceiling (0.577) fell *below*
-# the supervisor (0.587), so PGR is undefined there (`nan`), and on the other two seeds it swings
-# widely from seed to seed.
+# (1) Barely. Over these three seeds the supervisor averages 0.554 and the direct student 0.561, against
+# a ceiling of 0.610: the student recovers about a tenth of the gap (PGR 0.11, 0.19 and 0.01 seed by
+# seed). (2) No. The chain is ahead of direct supervision on seeds 10 and 12 (by 0.1 and 0.6 points)
+# and behind on seed 11 (by 0.9 points). Over all five fresh seeds of the record, the paired difference
+# is +0.06 points with an interval from -0.73 to +0.89: level.
 #
-# *Why.* The ladder leaves almost nothing to recover: the gap from the supervisor to the ceiling is
-# about two points, the size of the noise between seeds. PGR divides the student's gain by that gap,
-# so one seed's noise moves it by more than its own size. Compare the default `categories` task of
-# lesson 00, where the ceiling is well above the supervisor and PGR can be measured at all.
-# Bootstrapping replaces one large teacher-student gap by smaller ones, which helps when each
-# intermediate model is better than its teacher on the examples it labels. Here the middle rung,
-# trained on the weak labels, ends up within a point of the weak rung itself, below it on two of
-# the three seeds (the record's `chain` entries hold its accuracy on each seed), so the chain has
-# little to pass on. Read the per-seed numbers and the spread before any mean.
+# *Why.* Bootstrapping replaces one teacher-student gap by smaller ones, and it can only pass on what
+# each step's student gains over its teacher. Here the first step's student (the 30% checkpoint trained
+# on the supervisor's labels) ends within a point of the supervisor on these seeds (the record's `chain`
+# entries: 0.571, 0.535 and 0.568, against 0.562, 0.536 and 0.565), so it has little to pass on: the chain's strength is its
+# teachers' accuracy on the examples they label, not their probes' accuracy on ground truth. Burns et
+# al. found bootstrapping helped on chess at large scale, where each step's student gained clearly.
 #
 # </details>
+
 # %% [markdown]
 # ## 7. Where the student beat its supervisor, and where it copied the error
 #
-# Take the first seed's test puzzles. Below, first a solution the supervisor rejected
-# (P(true) < 0.5) but the direct student accepted; then one that both rejected: the student
-# copied its supervisor's mistake. The arrow is the solution. Before crediting the student, check
-# how often it says "best move" at all: a student at chance that accepts most moves "finds" many
-# missed solutions and accepts as many wrong moves.
+# A mean accuracy hides what weak-to-strong is about: the supervisor's *mistakes*. On the test rows
+# where the supervisor is wrong, a student that only imitates is wrong too (it **copied** the
+# error); a student that generalizes is right there (it **fixed** it). Where the supervisor is right,
+# the student can keep the answer or break it. Burns et al. measure the same thing as the student's
+# agreement with its supervisor, split by whether the supervisor was right.
+#
+# ### Exercise 4: `error_outcomes`
+#
+# Difficulty: 🔴🔴🔴⚪⚪  Importance: 🔵🔵🔵🔵🔵
+#
+# You should spend up to ~15 minutes on this exercise.
+#
+# Write `error_outcomes(weak_probs, student_probs, labels)`. The first two are class probabilities of
+# shape (N, 2) (column 1 is P(best move)), `labels` the N true labels. A model's prediction is its more
+# probable class. Return a dict of four arrays of row positions (sorted, as `np.flatnonzero` gives
+# them): `"fixed"` (supervisor wrong, student right), `"copied"` (both wrong), `"broken"` (supervisor
+# right, student wrong) and `"kept"` (both right). Every row falls in exactly one.
+#
+# <details><summary>Hint 1: a nudge</summary>
+#
+# Two boolean arrays answer everything: is the supervisor right on each row, is the student right on
+# each row. The four outcomes are the four combinations of the two. Whether the student *agrees* with
+# its supervisor is a different question from whether it is *right*: count correctness.
+#
+# </details>
+#
+# <details><summary>Hint 2: closer</summary>
+#
+# Take each model's prediction with `argmax` over axis 1 (not a threshold on column 0, which is
+# P(not best)), compare it with `labels` to get `weak_right` and `student_right`, and build each
+# outcome's mask from them with `&` and `~`; `np.flatnonzero` turns a mask into sorted positions.
+# The worked answer is in [the solution notebook](../solutions/07_chess_and_bootstrapping.ipynb).
+#
+# </details>
+
+# %%
+def error_outcomes(weak_probs, student_probs, labels):
+    """Row positions of the supervisor's errors the student fixed or copied, and of its right answers
+    the student kept or broke."""
+    ### BEGIN SOLUTION
+    labels = np.asarray(labels)
+    weak_right = np.asarray(weak_probs).argmax(1) == labels
+    student_right = np.asarray(student_probs).argmax(1) == labels
+    return {"fixed": np.flatnonzero(~weak_right & student_right),
+            "copied": np.flatnonzero(~weak_right & ~student_right),
+            "broken": np.flatnonzero(weak_right & ~student_right),
+            "kept": np.flatnonzero(weak_right & student_right)}
+    ### END SOLUTION
+
+
+# %%
+from w2s_edu.checks.lesson07 import check_error_outcomes
+
+check_error_outcomes(error_outcomes)
+
+# %% [markdown]
+# **Predict before you look.** On the first seed, of the rows the supervisor gets wrong, what share
+# will the direct student fix: close to none (it imitates), about half, or most? And will the
+# bootstrapped student fix more?
 
 # %%
 first = result["per_seed"][0]
 test_idx, probs = first["test_idx"], first["test_probs"]
 y = labels[test_idx]
-weak_right = probs["weak"].argmax(1) == y
-student_right = probs["direct"].argmax(1) == y
-solutions = y == 1
+for student in ("direct", "bootstrap"):
+    out = error_outcomes(probs["weak"], probs[student], y)
+    errors = len(out["fixed"]) + len(out["copied"])
+    rights = len(out["kept"]) + len(out["broken"])
+    print(f"{student:>9}: of the supervisor's {errors} errors it fixed {len(out['fixed'])} "
+          f"({len(out['fixed']) / max(errors, 1):.0%}) and copied {len(out['copied'])}; "
+          f"of its {rights} right answers it kept {len(out['kept'])} and broke {len(out['broken'])} "
+          f"({len(out['broken']) / max(rights, 1):.0%})")
+outcomes = error_outcomes(probs["weak"], probs["direct"], y)
+print(f"the direct student calls {np.mean(probs['direct'].argmax(1) == 1):.0%} of all rows 'best move' "
+      f"(the supervisor {np.mean(probs['weak'].argmax(1) == 1):.0%})")
 
 
 def show(row, title):
     fen, move = ds[int(row)]["fen"], chess.Move.from_uci(ds[int(row)]["move"])
-    print(title, f"({ds[int(row)]['text']})")
+    print(title, f"({ds[int(row)]['text']}, label {ds[int(row)]['label']})")
     display(SVG(chess.svg.board(chess.Board(fen), arrows=[chess.svg.Arrow(move.from_square, move.to_square)],
                                 size=260)))
 
 
-beat = np.flatnonzero(solutions & ~weak_right & student_right)
-copied = np.flatnonzero(solutions & ~weak_right & ~student_right)
-print(f"solutions the supervisor missed: {int((solutions & ~weak_right).sum())}; "
-      f"the student found {len(beat)} of them and copied the miss on {len(copied)}")
-print(f"but the student calls {np.mean(probs['direct'].argmax(1) == 1):.0%} of all rows 'best move' "
-      f"(the supervisor {np.mean(probs['weak'].argmax(1) == 1):.0%}): count its false alarms too")
-if len(beat):
-    show(test_idx[beat[0]], "student beat its supervisor:")
-if len(copied):
-    show(test_idx[copied[0]], "student copied the error:")
+for name, title in (("fixed", "the student fixed its supervisor's error:"),
+                    ("copied", "the student copied the error:")):
+    solutions = [i for i in outcomes[name] if y[i] == 1]  # a solution: the arrow is the best move
+    if solutions:
+        show(test_idx[solutions[0]], title)
 
 # %% [markdown]
-# ## 8. A ladder by pretraining compute
+# <details><summary>Answer: fixed or copied</summary>
 #
-# Burns et al. put the supervisor on an axis of *pretraining compute*: the fraction of GPT-4's
-# compute behind each GPT-4-family model. The same idea works at our scale, and it is cheap. Train
-# one chess encoder once and keep it along the way: the checkpoints are models of the same
-# architecture with less and less compute behind them. An early checkpoint is a weak supervisor, the
-# last one is the strong student, and the ones in between are the steps of a bootstrapping chain.
+# Close to none. On seed 10 the direct student fixed 138 of its supervisor's 875 errors (16%) and
+# copied the other 737; it also broke 128 of the supervisor's 1,125 right answers (11%), so its accuracy
+# is only half a point above its supervisor's. The chain's student fixes a little more (19%) and breaks
+# a little more (13%). A student that only imitated would fix none and break none; one that ignored its
+# supervisor and guessed would fix and break about half of each. Ours mostly imitates, and its few
+# disagreements are barely better than coin flips: the supervisor's errors are not ones the student's
+# representation can tell apart. Weak-to-strong generalization would show as many fixes and few breaks
+# (the showcase's student, in lesson 00, is one). The boards are worth a look: in the one it fixed, is
+# the solution a move a rule could find (a check, a capture), or a quiet one?
 #
-# `chess-c` is a 2-layer, 64-wide encoder pretrained on the same Stockfish-labelled positions as the
-# size ladder, kept at 0% (untrained), 1%, 3%, 10%, 30% and 100% of its steps (`w2s-edu
-# chess-pretrain --snapshots 0,1,3,10,30`). Two choices were made on development seeds, on a
-# validation split of the *training* puzzles, and the numbers below come from fresh seeds on the test
-# puzzles: the ceiling's recipe (a frozen probe against finetuning at several learning rates and
-# lengths) and the supervisor (the checkpoint with the least compute whose probe beats chance by 4.5
-# points on validation).
+# </details>
+
+# %% [markdown]
+# ## 8. PGR by gap, chess beside text
 #
-# **Predict before you look.** (1) Does accuracy grow smoothly with compute, or stay at chance and then
-# jump? (2) Which supervisor leaves the student the most to recover, and which gives the highest PGR:
-# the weakest useful checkpoint or the strongest? (3) Will the chain through the in-between
-# checkpoints beat direct supervision by more than the seed-to-seed spread?
+# Burns et al. found PGR on chess low when the gap between supervisor and student is large, higher
+# for small gaps, and higher on their NLP tasks. Our compute ladder gives chess supervisors at several
+# gaps (each checkpoint supervising the 100% one, five fresh seeds each), and the course's text
+# settings give points to compare with. To compare them honestly, each PGR needs an interval.
+#
+# ### Exercise 5: `pgr_with_interval`
+#
+# Difficulty: 🔴🔴🔴🔴⚪  Importance: 🔵🔵🔵🔵⚪
+#
+# You should spend up to ~20 minutes on this exercise.
+#
+# Write `pgr_with_interval(weak, student, ceiling, n_boot=2000, seed=0)`. Each argument lists one
+# accuracy per seed (the same seeds, in the same order). Return `(pgr, (low, high))`: the PGR of the
+# *means*, (mean student - mean weak) / (mean ceiling - mean weak), and a 95% percentile interval from
+# `n_boot` bootstrap resamples of the seeds (drawn with `np.random.default_rng(seed)`). Two rules: a
+# resample takes the **same** seeds for all three lists (a seed that was hard for the supervisor was
+# hard for its student too: the three are paired), and a resample whose gap (mean ceiling - mean weak)
+# is not positive has no PGR, so it is left out of the percentiles.
+#
+# <details><summary>Hint 1: a nudge</summary>
+#
+# PGR of the means is not the mean of the per-seed PGRs: a seed with a tiny gap gives a huge per-seed
+# PGR and would dominate the mean. Resample *positions* (seed indices), once per resample, and index
+# all three arrays with them.
+#
+# </details>
+#
+# <details><summary>Hint 2: closer</summary>
+#
+# Convert the lists to float arrays. `rng.integers(0, n, size=(n_boot, n))` draws every resample's seed
+# positions at once; indexing an array with that matrix and taking `.mean(axis=1)` gives each
+# resample's mean for that list. Compute the gaps, keep the resamples whose gap is above zero, compute
+# their PGRs, and take `np.percentile(..., [2.5, 97.5])`. Return plain floats.
+# The worked answer is in [the solution notebook](../solutions/07_chess_and_bootstrapping.ipynb).
+#
+# </details>
 
 # %%
-import matplotlib.pyplot as plt
+def pgr_with_interval(weak, student, ceiling, n_boot=2000, seed=0):
+    """PGR of the per-seed means, and a 95% paired bootstrap interval over seeds."""
+    ### BEGIN SOLUTION
+    w, s, c = (np.asarray(x, dtype=float) for x in (weak, student, ceiling))
+    point = (s.mean() - w.mean()) / (c.mean() - w.mean())
+    idx = np.random.default_rng(seed).integers(0, len(w), size=(n_boot, len(w)))
+    W, S, C = w[idx].mean(1), s[idx].mean(1), c[idx].mean(1)
+    ok = C - W > 0
+    low, high = np.percentile((S[ok] - W[ok]) / (C[ok] - W[ok]), [2.5, 97.5])
+    return float(point), (float(low), float(high))
+    ### END SOLUTION
 
-from w2s_edu.chess.compute import chess_pgr_points, compute_ladder_metadata, format_compute_ladder, text_pgr_points
-from w2s_edu.report import plot_compute_ladder, plot_pgr_by_gap
 
-compute = compute_ladder_metadata()
-print(format_compute_ladder(compute))
-fig, axes = plt.subplots(1, 2, figsize=(13, 4.4))
-plot_compute_ladder(compute, ax=axes[0])
-plot_pgr_by_gap(chess_pgr_points(compute) + text_pgr_points(), ax=axes[1])
-axes[1].set_title("PGR by gap: chess supervisors by compute, text settings")
+# %%
+from w2s_edu.checks.lesson07 import check_pgr_with_interval
+
+check_pgr_with_interval(pgr_with_interval)
+
+# %% [markdown]
+# Now the points: every chess supervisor checkpoint, the showcase (pairs of replies, 5 fresh seeds) and
+# the categories task with three supervisors (5 fresh seeds each), all from the shipped records, with
+# your intervals. Beside each, the package's interval, which also resamples the test examples within
+# each seed.
+#
+# **Predict before you look.** Which supervisor leaves the chess student the most to recover, and
+# which gives the highest PGR: the weakest useful checkpoint or the strongest? Are the chess points
+# below the text points at comparable gaps? And will your interval be wider or narrower than the
+# package's?
+
+# %%
+from w2s_edu.chess.compute import chess_pgr_points, text_pgr_points
+from w2s_edu.data import measured
+from w2s_edu.report import plot_pgr_by_gap
+
+per_seed = {f"chess {name.rsplit('-', 1)[1]}": (r["weak"], r["student"], r["ceiling"])
+            for name, r in compute["pgr_by_supervisor"].items()}
+show_record = measured("showcase")
+show_xent = next(r for r in show_record["rows"] if r["loss"] == "xent")
+per_seed["text showcase"] = (show_record["weak_acc"], show_xent["w2s_acc"], show_record["ceiling_acc"])
+for r in measured("confidence_loss")["rows"]:
+    if r["loss"] == "xent":
+        per_seed[f"text categories, {r['weak']}"] = (r["weak_acc"], r["w2s_acc"], r["ceiling_acc"])
+package = {f"{p['setting']} {p['label']}": p for p in chess_pgr_points(compute) + text_pgr_points()}
+points = []
+print(f"{'setting':<28} {'gap':>6} {'PGR':>6}   yours (seeds)        package (seeds and examples)")
+for label, (w, s, c) in per_seed.items():
+    value, (low, high) = pgr_with_interval(w, s, c)
+    gap = float(np.mean(c) - np.mean(w))
+    ref = package[label]
+    print(f"{label:<28} {gap:6.3f} {value:6.2f}   [{low:6.2f}, {high:6.2f}]     "
+          f"[{ref['ci'][0]:6.2f}, {ref['ci'][1]:6.2f}]")
+    setting, name = label.split(" ", 1)
+    points.append({"setting": setting, "label": name, "gap": gap, "pgr": value, "ci": [low, high], "seeds": len(w)})
+plot_pgr_by_gap(points)
+plt.title("PGR by gap (your intervals): chess supervisors by compute, text settings")
 plt.show()
 
 # %% [markdown]
-# <details><summary>Answer: what the compute ladder shows</summary>
+# <details><summary>Answer: what the points say</summary>
 #
-# (1) Neither smoothly nor in one jump. The untrained encoder and the 1% checkpoint are barely above
-# chance (0.514 and 0.515 binary accuracy), 3% and 10% climb slowly (0.534, 0.556), most of the gain
-# comes between 10% and 30% (0.605), and the last 70% of the compute adds 1.5 points (0.620). In the
-# pretraining log the value head learns the position's score between those two checkpoints.
+# The weakest useful chess supervisor leaves the most to recover: from the 1% checkpoint the gap to
+# the ceiling is 9.2 points, from 10% it is 5.1, from 30% 0.2 (within noise: its PGR, 0.63, means
+# nothing, and the plot leaves it out). PGR is about 0.10 from 1%, 3% and 10% alike: the students
+# recover little of any of these gaps. The text points are not one number either: the showcase
+# recovers 0.44 of an 11.7-point gap, the categories task almost none of a 12.9- or 17.3-point gap and
+# 0.79 of a 3.6-point one. So at comparable gaps the chess points sit between the text settings, and
+# the intervals are too wide to rank chess against text; Burns et al.'s pattern (PGR higher for small
+# gaps) shows on text here, not on chess.
 #
-# (2) The weakest useful supervisor leaves the most to recover: from the 1% checkpoint the gap to the
-# ceiling is 9.2 points, from 10% it is 5.1, from 30% almost nothing. PGR is about 0.10 from 1%, 3% and
-# 10% alike, with intervals that reach zero or below: the students recover little of any of these gaps.
-# From 30% the gap is 0.2 points, within noise, so the plot leaves that point out. The text points are
-# not one number either: the showcase recovers 0.44 of an 11.7-point gap, the categories task almost
-# none of a 12.9- or 17.3-point gap and 0.79 of a 3.6-point one. Burns et al. found PGR on chess low
-# for large gaps and higher for small ones, and higher on their NLP tasks; at our scale the chess
-# points sit between the text settings at comparable gaps, and the intervals are too wide to rank
-# chess against text.
-#
-# (3) No. The chain 10% -> 30% -> 100% and the direct student end level (0.563 both; the paired
-# difference is +0.001 with an interval from -0.007 to +0.009). Bootstrapping can only pass on what
-# each step's student gains over its teacher, and here no step gains much.
-#
-# *The ceiling.* The recipe chosen on validation (finetuning at 1e-3 for 10 epochs, ahead of the
-# frozen probe there by half a point) is 1.3 points *below* the probe on the test puzzles: at this
-# scale a probe and a finetune are within noise of each other, and the ceiling is not a clear upper
-# bound. With the gap it leaves (5.1 points from the chosen supervisor), the ladder misses the 8-point
-# gap the acceptance rule asks for, and its record says `accepted: False`. What would change that is
-# more pretraining compute at the top: the 100% checkpoint is only 1.5 points above the 30% one.
+# *Your intervals are narrower.* Resampling five seeds only sees how the five means vary; the package's
+# interval also resamples the test puzzles within each seed, so it counts the test set's own noise. With
+# five seeds the seed bootstrap is optimistic (for the 3% checkpoint, yours excludes zero and the
+# package's does not): when you report a PGR, say what the interval resamples.
 #
 # </details>
 
@@ -692,25 +735,22 @@ plt.show()
 # ## Recap
 #
 # * Chess gives labels that can be **proved** (exhaustive search) or checked by an engine, and
-#   a text form (FEN + UCI) any language model can read.
-# * The puzzle task here is hard on purpose: no puzzle that "mate in one, else the biggest capture"
-#   solves. At this scale the models are weak in absolute terms (the best rung: about 64% binary and
-#   69% multiple-choice accuracy), and the ladder missed the 8-point weak-to-ceiling gap we required
-#   (1.8 points): it is shipped with that record, to learn from, not as a result.
-# * A model ladder needs training compute as well as size: our largest rung got the fewest steps and
-#   came out below the middle one. The command that rebuilds the ladder (`w2s-edu chess-pretrain`,
-#   `benchmarks/chess/gpu_pretrain.sh`) records every rung's steps, time and device.
-# * With a gap this small, weak-to-strong has little to work with: the direct student matched its
-#   supervisor, and PGR was undefined on one seed and noise on the others.
+#   a text form (FEN + UCI) any language model can read. The puzzle task here is hard on purpose: no
+#   puzzle that "mate in one, else the biggest capture" solves.
+# * A model ladder needs rungs far apart. The size ladder missed the 8-point weak-to-ceiling gap we
+#   required (1.8 points; its largest rung got the fewest steps); the ladder by **pretraining compute**,
+#   one run's checkpoints, climbs from 0.515 at 1% to 0.620 at 100%, and its chosen supervisor is 5.1
+#   points below the ceiling: closer, still not accepted.
 # * **Bootstrapping** replaces one large teacher-student gap by several small ones. It can only help
-#   if each intermediate model is better than its teacher *on the examples it labels*; here it was
-#   ahead of direct supervision on every seed but by at most 1.2 points, within the seed spread.
-#   Burns et al. found bootstrapping helped on chess puzzles at large scale, where the rungs were
-#   far apart and the students strong.
-# * A **ladder by pretraining compute** comes from one run's checkpoints. Accuracy rose with compute
-#   (0.515 at 1% to 0.620 at 100%), but from every supervisor checkpoint the student recovered only
-#   about a tenth of the gap (text settings at comparable gaps ranged from none to 0.44), and the chain
-#   through the checkpoints did no better than direct supervision.
+#   if each step's student is better than its teacher *on the examples it labels*; through the compute
+#   ladder the chain and direct supervision ended level (paired difference +0.06 points [-0.73, +0.89]
+#   over five seeds). Burns et al. found it helped on chess at large scale, where each step gained.
+# * Sort the supervisor's mistakes: here the student copied most of them (it fixed 16%) and broke 11% of
+#   the supervisor's right answers, which is imitation; many fixes and few breaks would be weak-to-strong
+#   generalization.
+# * Every PGR needs an interval, and an interval must say what it resamples: over seeds only it is
+#   narrower than over seeds and test examples. From every chess supervisor the student recovered about a
+#   tenth of the gap; text settings at comparable gaps ranged from none to 0.44 (and 0.79 at a small gap).
 #
 # ## Further reading
 #

@@ -4,7 +4,6 @@ the lesson runs without Stockfish."""
 from __future__ import annotations
 
 import itertools
-import random
 
 import chess
 import numpy as np
@@ -23,14 +22,6 @@ def rejects(check, fn, match: str):
 
 
 # ------------------------------------------------------------------------------ references
-def candidate_text(fen, uci):
-    board = chess.Board(fen)
-    move = chess.Move.from_uci(uci)
-    if move not in board.legal_moves:
-        raise ValueError(f"{uci} is not legal in {fen}")
-    return f"{board.fen()} {move.uci()}"
-
-
 def is_mate_in_one(fen, uci):
     board = chess.Board(fen)
     move = chess.Move.from_uci(uci)
@@ -38,39 +29,6 @@ def is_mate_in_one(fen, uci):
         return False
     board.push(move)
     return board.is_checkmate()
-
-
-def is_mate_in_two(fen, uci, replies_of=lambda b: b.legal_moves, outer=all, answer_mates=None, no_reply=False,
-                   legality=True, pop=True, first_only=False):
-    """The reference; its keyword arguments make the mutants below."""
-    board = chess.Board(fen)
-    move = chess.Move.from_uci(uci)
-    if legality and move not in board.legal_moves:
-        return False
-    board.push(move)
-    replies = list(replies_of(board))
-    if not replies:
-        return no_reply
-    results = []
-    for reply in replies[:1] if first_only else replies:
-        board.push(reply)
-        if answer_mates is None:
-            results.append(any(is_mate_in_one(board.fen(), a.uci()) for a in board.legal_moves))
-        else:
-            results.append(answer_mates(board))
-        if pop:
-            board.pop()
-    return outer(results)
-
-
-def balanced_candidates(puzzles, seed):
-    rng = random.Random(seed)
-    rows = []
-    for i, (fen, best) in enumerate(puzzles):
-        others = sorted(m.uci() for m in chess.Board(fen).legal_moves if m.uci() != best)
-        rows.append({"text": f"{fen} {best}", "label": 1, "group": i})
-        rows.append({"text": f"{fen} {rng.choice(others)}", "label": 0, "group": i})
-    return rows
 
 
 def multiple_choice_accuracy(p_true, labels, groups):
@@ -88,46 +46,43 @@ def bootstrap_chain(chain, chunks, weak_preds, fit):
     return outs
 
 
+def error_outcomes(weak_probs, student_probs, labels, column=None):
+    labels = np.asarray(labels)
+    pred = (lambda p: (np.asarray(p)[:, 0] > 0.5).astype(int)) if column == 0 else (lambda p: np.asarray(p).argmax(1))
+    weak_right, student_right = pred(weak_probs) == labels, pred(student_probs) == labels
+    return {"fixed": np.flatnonzero(~weak_right & student_right),
+            "copied": np.flatnonzero(~weak_right & ~student_right),
+            "broken": np.flatnonzero(weak_right & ~student_right),
+            "kept": np.flatnonzero(weak_right & student_right)}
+
+
+def pgr_with_interval(weak, student, ceiling, n_boot=2000, seed=0, paired=True, mean_of_pgrs=False, keep_all=False):
+    """The reference; its keyword arguments make the mutants below."""
+    w, s, c = (np.asarray(x, dtype=float) for x in (weak, student, ceiling))
+    point = np.mean((s - w) / (c - w)) if mean_of_pgrs else (s.mean() - w.mean()) / (c.mean() - w.mean())
+    rng = np.random.default_rng(seed)
+    draws = [rng.integers(0, len(w), size=(n_boot, len(w))) for _ in range(1 if paired else 3)]
+    W, S, C = w[draws[0]].mean(1), s[draws[-1 if paired else 1]].mean(1), c[draws[-1]].mean(1)
+    ok = np.ones(n_boot, bool) if keep_all else C - W > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        low, high = np.percentile((S[ok] - W[ok]) / (C[ok] - W[ok]), [2.5, 97.5])
+    return float(point), (float(low), float(high))
+
+
 # ------------------------------------------------------------------------------ the checks
 def test_references_pass():
-    checks.check_candidate_text(candidate_text)
     checks.check_is_mate_in_one(is_mate_in_one)
-    checks.check_is_mate_in_two(is_mate_in_two)
-    checks.check_balanced_candidates(balanced_candidates)
     checks.check_multiple_choice_accuracy(multiple_choice_accuracy)
     checks.check_bootstrap_chain(bootstrap_chain)
+    checks.check_error_outcomes(error_outcomes)
+    checks.check_pgr_with_interval(pgr_with_interval)
 
 
-@pytest.mark.parametrize("check", [checks.check_candidate_text, checks.check_is_mate_in_one,
-                                   checks.check_is_mate_in_two, checks.check_balanced_candidates,
-                                   checks.check_multiple_choice_accuracy, checks.check_bootstrap_chain])
+@pytest.mark.parametrize("check", [checks.check_is_mate_in_one, checks.check_multiple_choice_accuracy,
+                                   checks.check_bootstrap_chain, checks.check_error_outcomes,
+                                   checks.check_pgr_with_interval])
 def test_stubs_are_rejected(check):
     rejects(check, stub, "NotImplementedError")
-
-
-def test_candidate_text_mutants():
-    def san(fen, uci):
-        b = chess.Board(fen)
-        return f"{fen} {b.san(chess.Move.from_uci(uci))}"
-
-    def epd(fen, uci):
-        candidate_text(fen, uci)
-        return f"{chess.Board(fen).epd()} {uci}"
-
-    def no_check(fen, uci):
-        return f"{fen} {uci}"
-
-    def pseudo_legal(fen, uci):  # a move that leaves the king in check passes as legal
-        board = chess.Board(fen)
-        move = chess.Move.from_uci(uci)
-        if move not in board.pseudo_legal_moves:
-            raise ValueError(f"{uci} is not legal in {fen}")
-        return f"{board.fen()} {move.uci()}"
-
-    rejects(checks.check_candidate_text, san, "UCI")
-    rejects(checks.check_candidate_text, epd, "counters")
-    rejects(checks.check_candidate_text, no_check, "illegal")
-    rejects(checks.check_candidate_text, pseudo_legal, "b6b7.*pseudo-legal .*leaves the king in check")
 
 
 def test_is_mate_in_one_mutants():
@@ -164,122 +119,6 @@ def test_is_mate_in_one_mutants():
     rejects(checks.check_is_mate_in_one, no_legality, "illegal")
     rejects(checks.check_is_mate_in_one, game_over, "stalemate")
     rejects(checks.check_is_mate_in_one, pseudo_legal, "pinned.*pseudo-legal")
-
-
-def test_is_mate_in_two_reference_agrees_with_the_package_search():
-    from w2s_edu.tasks.chess.puzzles import mate_in_two_moves
-
-    for fen in (checks.MATE_IN_TWO, checks.MATE_IN_TWO_WHITE, checks.STALEMATE, checks.MATE_FEN):
-        board = chess.Board(fen)
-        found = {m.uci() for m in mate_in_two_moves(board)}
-        assert {m.uci() for m in board.legal_moves if is_mate_in_two(fen, m.uci())} == found
-    for fen, uci, want, *_ in checks.MATE_IN_TWO_CASES:
-        assert is_mate_in_two(fen, uci) == want, (fen, uci)
-
-
-def _checks_only(board):
-    """An answer that gives check counts as a mate (the mutant's mistake)."""
-    for answer in list(board.legal_moves):
-        board.push(answer)
-        check = board.is_check()
-        board.pop()
-        if check:
-            return True
-    return False
-
-
-def test_is_mate_in_two_mutants():
-    def mates_at_once_count(fen, uci):  # "mate in one or two"
-        board = chess.Board(fen)
-        move = chess.Move.from_uci(uci)
-        if move not in board.legal_moves:
-            return False
-        board.push(move)
-        if board.is_checkmate():
-            return True
-        return is_mate_in_two(fen, uci)
-
-    def stalemate_counts(fen, uci):  # rules out a mate at once, forgets stalemate
-        board = chess.Board(fen)
-        move = chess.Move.from_uci(uci)
-        if move not in board.legal_moves:
-            return False
-        board.push(move)
-        if board.is_checkmate():
-            return False
-        return is_mate_in_two(fen, uci, no_reply=True)
-
-    def returns_a_count(fen, uci):
-        return int(is_mate_in_two(fen, uci))
-
-    check = checks.check_is_mate_in_two
-    rejects(check, lambda f, u: is_mate_in_two(f, u, outer=any), "g7g6.*EVERY reply")
-    rejects(check, lambda f, u: is_mate_in_two(f, u, answer_mates=_checks_only), "a7a5.*check is not a mate")
-    rejects(check, lambda f, u: is_mate_in_two(f, u, no_reply=True), "h1h8.*vacuously")
-    rejects(check, mates_at_once_count, "h1h8.*mate in one")
-    rejects(check, stalemate_counts, "b6c7.*stalemates")
-    rejects(check, lambda f, u: is_mate_in_two(f, u, legality=False), "h1d2.*illegal")
-    rejects(check, lambda f, u: is_mate_in_two(f, u, replies_of=lambda b: b.pseudo_legal_moves),
-            "g3f5.*pseudo_legal_moves")
-    rejects(check, lambda f, u: is_mate_in_two(f, u, pop=False), r"pop\(\) each reply")
-    rejects(check, lambda f, u: is_mate_in_two(f, u, first_only=True), "g8d8.*EVERY legal reply: try them all")
-    rejects(check, returns_a_count, "return True or False")
-
-
-def test_balanced_candidates_mutants():
-    def may_pick_best(puzzles, seed):
-        rng = random.Random(seed)
-        rows = []
-        for i, (fen, best) in enumerate(puzzles):
-            rows += [{"text": f"{fen} {best}", "label": 1, "group": i},
-                     {"text": f"{fen} {best}", "label": 0, "group": i}]
-        del rng
-        return rows
-
-    def global_random(puzzles, seed):
-        rows = []
-        for i, (fen, best) in enumerate(puzzles):
-            others = [m.uci() for m in chess.Board(fen).legal_moves if m.uci() != best]
-            rows += [{"text": f"{fen} {best}", "label": 1, "group": i},
-                     {"text": f"{fen} {random.choice(others)}", "label": 0, "group": i}]
-        return rows
-
-    def fixed_negative(puzzles, seed):
-        rows = []
-        for i, (fen, best) in enumerate(puzzles):
-            others = sorted(m.uci() for m in chess.Board(fen).legal_moves if m.uci() != best)
-            rows += [{"text": f"{fen} {best}", "label": 1, "group": i},
-                     {"text": f"{fen} {others[0]}", "label": 0, "group": i}]
-        return rows
-
-    def one_group(puzzles, seed):
-        return [dict(r, group=0) for r in balanced_candidates(puzzles, seed)]
-
-    def pseudo_legal(puzzles, seed):
-        rng = random.Random(seed)
-        rows = []
-        for i, (fen, best) in enumerate(puzzles):
-            b = chess.Board(fen)
-            others = sorted(m.uci() for m in b.pseudo_legal_moves if m not in b.legal_moves) or ["a1a1"]
-            rows += [{"text": f"{fen} {best}", "label": 1, "group": i},
-                     {"text": f"{fen} {rng.choice(others)}", "label": 0, "group": i}]
-        return rows
-
-    rejects(checks.check_balanced_candidates, may_pick_best, "negative")
-    rejects(checks.check_balanced_candidates, global_random, "same seed")
-    rejects(checks.check_balanced_candidates, fixed_negative, "seeds 0 to 3")
-    rejects(checks.check_balanced_candidates, one_group, "share a group")
-    def from_pseudo_legal_moves(puzzles, seed):  # legal moves among them, but also moves into check
-        rng = random.Random(seed)
-        rows = []
-        for i, (fen, best) in enumerate(puzzles):
-            others = sorted(m.uci() for m in chess.Board(fen).pseudo_legal_moves if m.uci() != best)
-            rows += [{"text": f"{fen} {best}", "label": 1, "group": i},
-                     {"text": f"{fen} {rng.choice(others)}", "label": 0, "group": i}]
-        return rows
-
-    rejects(checks.check_balanced_candidates, pseudo_legal, "not legal")
-    rejects(checks.check_balanced_candidates, from_pseudo_legal_moves, "not legal.*pseudo-legal")
 
 
 def test_multiple_choice_accuracy_mutants():
@@ -338,6 +177,50 @@ def test_bootstrap_chain_mutants():
     rejects(checks.check_bootstrap_chain, skips_weak, "called 2 times")
 
 
+def test_error_outcomes_mutants():
+    def swapped(weak_probs, student_probs, labels):
+        return error_outcomes(student_probs, weak_probs, labels)
+
+    def agreement_as_kept(weak_probs, student_probs, labels):
+        out = error_outcomes(weak_probs, student_probs, labels)
+        agree = np.asarray(weak_probs).argmax(1) == np.asarray(student_probs).argmax(1)
+        return {**out, "kept": np.flatnonzero(agree)}
+
+    def masks(weak_probs, student_probs, labels):  # boolean masks, not row positions
+        out = error_outcomes(weak_probs, student_probs, labels)
+        n = len(labels)
+        return {k: np.isin(np.arange(n), v) for k, v in out.items()}
+
+    def no_broken(weak_probs, student_probs, labels):
+        out = error_outcomes(weak_probs, student_probs, labels)
+        return {k: v for k, v in out.items() if k != "broken"}
+
+    rejects(checks.check_error_outcomes, lambda w, s, y: error_outcomes(w, s, y, column=0), "expected")
+    rejects(checks.check_error_outcomes, swapped, "swap the supervisor and the student")
+    rejects(checks.check_error_outcomes, agreement_as_kept, "agree")
+    rejects(checks.check_error_outcomes, masks, "expected")
+    rejects(checks.check_error_outcomes, no_broken, "exactly the keys")
+
+
+def test_pgr_with_interval_mutants():
+    check = checks.check_pgr_with_interval
+    rejects(check, lambda *a: pgr_with_interval(*a, mean_of_pgrs=True), "mean of the per-seed")
+    rejects(check, lambda *a: pgr_with_interval(*a, paired=False), "same\\* seed positions")
+    rejects(check, lambda *a: pgr_with_interval(*a, keep_all=True), "leave those resamples out|Keep only the resamples")
+    rejects(check, lambda w, s, c, n, seed: pgr_with_interval(w, s, c, 20, seed), "expected about")
+
+
+def test_the_lessons_pgr_intervals_are_the_reference_on_the_shipped_records():
+    """The lesson's answer quotes these: seed-bootstrap intervals narrower than the package's."""
+    import json
+    from pathlib import Path
+
+    record = json.loads((Path(checks.__file__).parents[1] / "data" / "chess" / "compute_ladder.json").read_text())
+    three = record["pgr_by_supervisor"]["chess-c-3pct"]
+    value, (low, high) = pgr_with_interval(three["weak"], three["student"], three["ceiling"])
+    assert round(value, 2) == 0.10 and low > 0 > three["pgr"]["ci"][0]  # yours excludes zero, the package's does not
+
+
 def test_lesson_runs_without_stockfish(monkeypatch, capsys):
     """The whole lesson (SMOKE sizes) runs on a machine without Stockfish: puzzles and models are shipped."""
     import runpy
@@ -356,4 +239,4 @@ def test_lesson_runs_without_stockfish(monkeypatch, capsys):
     source = Path(__file__).resolve().parents[1] / "solutions" / "07_chess_and_bootstrapping.py"
     runpy.run_path(str(source), run_name="__lesson__")
     out = capsys.readouterr().out
-    assert "Stockfish: not installed" in out and "PGR direct" in out
+    assert "Stockfish: not installed" in out and "bootstrap - direct" in out and "fixed" in out

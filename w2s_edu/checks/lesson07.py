@@ -1,6 +1,6 @@
-"""Checks for lesson 07 (chess and bootstrapping): text for a position and a move, verifying a mate in
-one and a mate in two, balanced candidate moves, multiple-choice accuracy, and the bootstrapping chain
-loop."""
+"""Checks for lesson 07 (chess and bootstrapping): verifying a mate in one, multiple-choice accuracy, the
+bootstrapping chain loop, sorting the supervisor's errors into fixed and copied, and PGR with a paired
+bootstrap interval over seeds."""
 
 from __future__ import annotations
 
@@ -9,35 +9,29 @@ from typing import Callable
 import chess
 import numpy as np
 
-from . import call, checked_call, close, crash_message, passed, record_checks
+from . import checked_call, close, passed, record_checks
 
-__all__ = ["check_candidate_text", "check_is_mate_in_one", "check_is_mate_in_two", "check_balanced_candidates",
-           "check_multiple_choice_accuracy", "check_bootstrap_chain", "HINTS"]
+__all__ = ["check_is_mate_in_one", "check_multiple_choice_accuracy", "check_bootstrap_chain", "check_error_outcomes",
+           "check_pgr_with_interval", "HINTS"]
 
 MATE_FEN = "k7/8/1K6/8/8/8/8/7R w - - 1 2"  # Rh8 mates; Rh7 does not; Kb7 walks into check
-ITALIAN = "r1bqkbnr/pppp1ppp/2n5/4p3/4P3/5N2/PPPP1PPP/RNBQKB1R w KQkq - 2 3"
-# White is in check from the rook on e8: 32 pseudo-legal moves, of which only 3 are legal (Qe2, Kd2, Kf1)
-IN_CHECK = "4r1k1/5ppp/8/8/8/8/PPP2PPP/R2QK2R w - - 0 1"
 # Rd8 would be a back-rank mate, but the rook is pinned: moving it off the first rank exposes Ka1 to Qh1
 PINNED_MATE = "6k1/5ppp/8/8/8/8/8/K2R3q w - - 0 1"
 
 # One nudge per exercise, shown when the learner's code crashes (the lesson's hints have more).
 HINTS = {
-    "candidate_text": "parse the position and the move with python-chess, check the move against the position's "
-                      "legal moves (not its pseudo-legal ones, which may leave the king in check), and keep the "
-                      "whole FEN.",
     "is_mate_in_one": "a move can only mate if it is legal (board.push does not check that); after pushing it, "
                       "ask the board whether the side to move is checkmated.",
-    "is_mate_in_two": "check that the move is legal and play it; if the opponent then has no legal reply the "
-                      "move mated or stalemated at once (not a mate in two); otherwise every legal reply must "
-                      "leave at least one mating answer. Undo each reply before trying the next.",
-    "balanced_candidates": "one generator built from `seed` before the loop; per puzzle, draw the negative from the "
-                           "sorted list of the other legal moves, and give both rows the puzzle's index as group.",
     "multiple_choice_accuracy": "loop over the distinct group ids, select each group's rows with a mask (they "
                                 "need not be next to each other), and look at the label of its highest p_true.",
     "bootstrap_chain": "keep a `teacher` that starts as the weak predictions; at step k the model chain[k + 1] "
                        "trains on chunks[k] with the teacher's predictions there, predicts the test split and every "
                        "later chunk, and becomes the next teacher.",
+    "error_outcomes": "compute two boolean arrays, supervisor right and student right (argmax over axis 1 against "
+                      "the labels); each outcome is one combination of them, and np.flatnonzero gives its rows.",
+    "pgr_with_interval": "PGR of the means; then draw seed positions with rng.integers(0, n, size=(n_boot, n)), index "
+                         "all three arrays with the same positions, drop resamples whose gap is not positive, and take "
+                         "the 2.5th and 97.5th percentiles.",
 }
 
 
@@ -45,55 +39,11 @@ def _run(fn: Callable, *args, exercise: str, what: str):
     return checked_call(fn, *args, exercise=exercise, what=what, hint=HINTS[exercise])
 
 
-def _pseudo_legal_only(fen: str, uci: str) -> bool:
-    """True for a move the pieces can make but that leaves the mover's king in check."""
-    board, move = chess.Board(fen), chess.Move.from_uci(uci)
-    return board.is_pseudo_legal(move) and not board.is_legal(move)
-
-
 _PSEUDO_HINT = (" It is pseudo-legal (the piece can move that way) but leaves the king in check: test "
                 "`move in board.legal_moves`, not board.pseudo_legal_moves or board.is_pseudo_legal.")
 
 
 # ------------------------------------------------------------------------------------------ exercise 1
-def check_candidate_text(fn: Callable) -> None:
-    """``candidate_text(fen, uci)``: the full FEN, one space, the move in UCI; ValueError if illegal."""
-    cases = [(ITALIAN, "f1b5"), (MATE_FEN, "h1h8"), ("8/P7/8/8/8/8/k6K/8 w - - 0 60", "a7a8q")]
-    for fen, uci in cases:
-        got = _run(fn, fen, uci, exercise="candidate_text", what=f"candidate_text({fen!r}, {uci!r})")
-        want = f"{fen} {uci}"
-        if not isinstance(got, str):
-            raise AssertionError(f"candidate_text returned {type(got).__name__}; return a str.")
-        if got != want:
-            hint = ""
-            if got.split()[-1] != uci:
-                hint = (" The move must be in UCI (from-square, to-square, promotion piece), e.g. 'f1b5', "
-                        "not SAN ('Bb5').")
-            elif not got.startswith(fen):
-                hint = " Keep the whole FEN, move counters included (board.fen(), not board.epd())."
-            raise AssertionError(f"candidate_text({fen!r}, {uci!r}) returned {got!r}; expected {want!r}.{hint}")
-    illegal = ((MATE_FEN, "h1a2"), (ITALIAN, "e1g1"),
-               (MATE_FEN, "b6b7"),  # the king walks next to the other king
-               (IN_CHECK, "a2a3"),  # a pawn move that leaves the king in check
-               (PINNED_MATE, "d1d8"))  # a pinned rook leaves its rank
-    for fen, uci in illegal:
-        try:
-            call(fn, fen, uci, exercise="candidate_text")
-        except ValueError:
-            continue
-        except AssertionError:
-            raise
-        except Exception as err:
-            raise AssertionError(crash_message(err, f"candidate_text({fen!r}, {uci!r}) (an illegal move)",
-                                               "an illegal move should raise ValueError (say which move and "
-                                               "position).")) from None
-        hint = _PSEUDO_HINT if _pseudo_legal_only(fen, uci) else ""
-        raise AssertionError(f"candidate_text({fen!r}, {uci!r}) accepted an illegal move: check "
-                             f"`move in board.legal_moves` and raise ValueError otherwise.{hint}")
-    passed("candidate_text", len(cases) + len(illegal))
-
-
-# ------------------------------------------------------------------------------------------ exercise 2
 def check_is_mate_in_one(fn: Callable) -> None:
     """``is_mate_in_one(fen, uci)``: True exactly when the move is legal and checkmates."""
     cases = [
@@ -130,114 +80,7 @@ def check_is_mate_in_one(fn: Callable) -> None:
     passed("is_mate_in_one", len(cases))
 
 
-# ------------------------------------------------------------------------------------------ exercise 3
-# Black to move: Nf5 forces mate next move against each of White's replies (found by exhaustive search)
-MATE_IN_TWO = "1rb5/pppp2k1/7p/2P5/7K/1N4nP/6r1/8 b - - 1 26"
-# White to move: Qe8 forces mate next move
-MATE_IN_TWO_WHITE = "6Q1/2p5/3kP3/6Rp/7P/2P2P2/5K2/5B2 w - - 1 31"
-STALEMATE = "k7/8/1Q6/8/8/8/8/7K w - - 0 1"  # Qc7 leaves Black without a move, not in check
-MATE_IN_TWO_CASES = [  # (fen, uci, expected, what the case is about, what to fix when it goes wrong)
-    (MATE_IN_TWO, "g3f5", True, "a forced mate in two",
-     " Every legal reply must be tried (legal_moves, not pseudo_legal_moves: a reply that leaves the king in "
-     "check is no defence), each answer too, and every move you push must be popped again before the next try."),
-    (MATE_IN_TWO_WHITE, "g8e8", True, "a forced mate in two for White",
-     " Every legal reply must be tried (legal_moves, not pseudo_legal_moves), and every move you push must be "
-     "popped again before the next try."),
-    (MATE_IN_TWO, "a7a5", False, "after a5 the answers to some replies give check but never mate",
-     " A check is not a mate: the answer must checkmate (is_checkmate, or your is_mate_in_one)."),
-    (MATE_IN_TWO, "g7g6", False, "after Kg6 some replies allow a mate, but not all of them",
-     " A mate in two must work against EVERY reply: the outer test is all(...), not any(...)."),
-    (MATE_IN_TWO_WHITE, "g8d8", False, "after Qd8 some replies allow a mate, but not all of them",
-     " A mate in two must work against EVERY legal reply: try them all, and stop early only on one that has no "
-     "mating answer."),
-    (MATE_FEN, "h1h8", False, "Rh8 mates at once: that is a mate in one, not in two",
-     " After a mating move the opponent has no reply, and 'every reply allows a mate' is then vacuously true: "
-     "return False when there is no legal reply."),
-    (STALEMATE, "b6c7", False, "Qc7 stalemates: the game ends in a draw",
-     " After a stalemating move the opponent has no reply, and 'every reply allows a mate' is then vacuously "
-     "true: return False when there is no legal reply."),
-    (MATE_FEN, "h1d2", False, "a rook cannot move like a knight: the move is illegal",
-     " Check `move in board.legal_moves` before pushing: push() plays any move, legal or not."),
-    (MATE_FEN, "h1h7", True, "Rh7 gives no check, yet Black's only move, Kb8, allows Rh8 mate",
-     " A mate in two need not start with a check: try every legal reply, and for each one every answer."),
-]
-
-
-def check_is_mate_in_two(fn: Callable) -> None:
-    """``is_mate_in_two(fen, uci)``: True exactly when the move is legal, does not end the game at once, and every
-    legal reply leaves a mating answer."""
-    for fen, uci, want, why, fix in MATE_IN_TWO_CASES:
-        what = f"is_mate_in_two({fen!r}, {uci!r})"
-        try:
-            got = _run(fn, fen, uci, exercise="is_mate_in_two", what=what)
-        except AssertionError as err:
-            if "push() expects" not in str(err):
-                raise
-            # python-chess's own assert: a move was played on a board where it cannot be played
-            raise AssertionError(f"{what} crashed in python-chess: {err} This happens when a board still holds a "
-                                 "move from an earlier try: pop() each reply (and each answer you push) before "
-                                 "trying the next one.") from None
-        if not isinstance(got, (bool, np.bool_)):
-            raise AssertionError(f"{what} returned {type(got).__name__}; return True or False.")
-        if bool(got) != want:
-            raise AssertionError(f"{what} returned {got}; expected {want} ({why}).{fix}")
-    passed("is_mate_in_two", len(MATE_IN_TWO_CASES))
-
-
-# ------------------------------------------------------------------------------------------ exercise 4
-PUZZLES = [(MATE_FEN, "h1h8"), (ITALIAN, "f1b5"), ("k7/8/2K5/8/8/8/8/7R w - - 0 1", "c6b6"),
-           ("6k1/5ppp/8/8/8/8/5PPP/3R2K1 w - - 0 1", "d1d8"),
-           (IN_CHECK, "d1e2")]  # in check: 2 legal negatives among 31 pseudo-legal ones
-
-
-def check_balanced_candidates(fn: Callable) -> None:
-    """``balanced_candidates(puzzles, seed)``: per puzzle the solution (label 1) and one other legal move
-    (label 0), as dicts with text/label/group; seeded."""
-    rows = _run(fn, PUZZLES, 0, exercise="balanced_candidates", what="balanced_candidates(puzzles, 0)")
-    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
-        raise AssertionError("balanced_candidates should return a list of dicts with keys text, label, group.")
-    if len(rows) != 2 * len(PUZZLES):
-        raise AssertionError(f"got {len(rows)} rows for {len(PUZZLES)} puzzles; expected two per puzzle (the "
-                             "solution and one negative), so the classes are balanced.")
-    for r in rows:
-        if set(r) < {"text", "label", "group"}:
-            raise AssertionError(f"row {r} lacks one of the keys text, label, group.")
-    labels = [int(r["label"]) for r in rows]
-    if sum(labels) != len(PUZZLES):
-        raise AssertionError(f"{sum(labels)} of {len(rows)} rows have label 1; expected exactly one per puzzle.")
-    for i, (fen, best) in enumerate(PUZZLES):
-        mine = [r for r in rows if r["text"].startswith(fen + " ")]
-        if [r["text"] for r in mine if int(r["label"]) == 1] != [f"{fen} {best}"]:
-            raise AssertionError(f"puzzle {i}: expected exactly one row '{fen} {best}' with label 1 (the solution).")
-        negs = [r["text"].split()[-1] for r in mine if int(r["label"]) == 0]
-        if len(negs) != 1:
-            raise AssertionError(f"puzzle {i}: {len(negs)} negative rows; expected one.")
-        if negs[0] == best:
-            raise AssertionError(f"puzzle {i}: the negative is the solution itself; draw from the *other* legal moves.")
-        groups = {r["group"] for r in rows if r["text"].startswith(fen + " ")}
-        if len(groups) != 1:
-            raise AssertionError(f"puzzle {i}: its two rows have different groups {groups}; both rows of a puzzle "
-                                 "share one group id (e.g. its index).")
-    if len({r["group"] for r in rows}) != len(PUZZLES):
-        raise AssertionError("different puzzles share a group id: give each puzzle its own.")
-    again = _run(fn, PUZZLES, 0, exercise="balanced_candidates", what="balanced_candidates(puzzles, 0)")
-    if [r["text"] for r in again] != [r["text"] for r in rows]:
-        raise AssertionError("the same seed gave different rows: use random.Random(seed), not the global random.")
-    other = [_run(fn, PUZZLES, s, exercise="balanced_candidates", what=f"balanced_candidates(puzzles, {s})")
-             for s in (1, 2, 3)]
-    for seed, drawn in enumerate([rows] + other):
-        for r in drawn:
-            fen, uci = r["text"].rsplit(" ", 1)
-            if int(r["label"]) == 0 and chess.Move.from_uci(uci) not in chess.Board(fen).legal_moves:
-                hint = _PSEUDO_HINT if _pseudo_legal_only(fen, uci) else ""
-                raise AssertionError(f"with seed {seed} the negative {uci} in {fen!r} is not legal; draw from "
-                                     f"board.legal_moves.{hint}")
-    if all(sorted(r["text"] for r in o) == sorted(r["text"] for r in rows) for o in other):
-        raise AssertionError("seeds 0 to 3 all drew the same negatives: draw them at random with the seed.")
-    passed("balanced_candidates", 8)
-
-
-# ------------------------------------------------------------------------------------------ exercise 5
+# ------------------------------------------------------------------------------------------ exercise 2
 def check_multiple_choice_accuracy(fn: Callable) -> None:
     """``multiple_choice_accuracy(p_true, labels, groups)``: per group, is the top P(true) the solution?"""
     groups = np.array(["a", "a", "b", "b", "b", "c", "c"])
@@ -300,7 +143,7 @@ def _interleaved_groups(seed: int):
     return p[order], labels[order], groups[order]
 
 
-# ------------------------------------------------------------------------------------------ exercise 6
+# ------------------------------------------------------------------------------------------ exercise 3
 def check_bootstrap_chain(fn: Callable) -> None:
     """``bootstrap_chain(chain, chunks, weak_preds, fit)``: each rung trains on the previous rung's labels."""
     rng = np.random.default_rng(0)
@@ -336,6 +179,139 @@ def check_bootstrap_chain(fn: Callable) -> None:
     if not np.allclose(outs[-1]["test"], float(len(calls))):
         raise AssertionError("the last element should be the strongest model's output.")
     passed("bootstrap_chain", 4 * len(calls) + 2)
+
+
+# ------------------------------------------------------------------------------------------ exercise 4
+def _reference_outcomes(weak_probs, student_probs, labels) -> dict:
+    weak_right = np.asarray(weak_probs).argmax(1) == labels
+    student_right = np.asarray(student_probs).argmax(1) == labels
+    return {"fixed": np.flatnonzero(~weak_right & student_right),
+            "copied": np.flatnonzero(~weak_right & ~student_right),
+            "broken": np.flatnonzero(weak_right & ~student_right),
+            "kept": np.flatnonzero(weak_right & student_right)}
+
+
+def _probs(p_true) -> np.ndarray:
+    p_true = np.asarray(p_true, dtype=float)
+    return np.stack([1 - p_true, p_true], axis=1)
+
+
+OUTCOMES = ("fixed", "copied", "broken", "kept")
+
+
+def check_error_outcomes(fn: Callable) -> None:
+    """``error_outcomes(weak_probs, student_probs, labels)``: rows where the student fixed, copied, broke or kept
+    its supervisor's answer."""
+    # six rows, one or two of each outcome; P(true) near 0.5 on both sides, so a threshold on the wrong column flips
+    labels = np.array([1, 0, 1, 0, 1, 0])
+    weak = _probs([0.3, 0.8, 0.9, 0.2, 0.45, 0.55])  # predictions 0 1 1 0 0 1: right on rows 2 and 3
+    student = _probs([0.7, 0.6, 0.4, 0.1, 0.35, 0.45])  # predictions 1 1 0 0 0 0: right on rows 0, 3, 5
+    want = _reference_outcomes(weak, student, labels)  # fixed 0, 5; copied 1, 4; broken 2; kept 3
+    got = _run(fn, weak, student, labels, exercise="error_outcomes", what="error_outcomes(weak, student, labels)")
+    if not isinstance(got, dict) or set(got) != set(OUTCOMES):
+        raise AssertionError(f"error_outcomes should return a dict with exactly the keys {list(OUTCOMES)}; got "
+                             f"{sorted(got) if isinstance(got, dict) else type(got).__name__}.")
+    rows = {k: np.asarray(v).astype(int).tolist() for k, v in got.items()}
+    for k in OUTCOMES:
+        if rows[k] != want[k].tolist():
+            hint = ""
+            if rows["fixed"] == want["broken"].tolist() and rows["broken"] == want["fixed"].tolist():
+                hint = " Did you swap the supervisor and the student? The first argument is the supervisor's."
+            agree = np.asarray(weak).argmax(1) == np.asarray(student).argmax(1)
+            if k == "kept" and rows[k] == np.flatnonzero(agree).tolist():
+                hint = " That is where the two *agree*; 'kept' is where both are *right*."
+            raise AssertionError(f"error_outcomes gave {k!r} = {rows[k]} on a six-row case; expected "
+                                 f"{want[k].tolist()} (supervisor right on rows 2 and 3, student right on rows 0, 3 "
+                                 f"and 5).{hint}")
+    rng = np.random.default_rng(0)
+    for trial in range(3):
+        n = 200
+        labels = rng.integers(0, 2, n)
+        weak, student = _probs(rng.random(n)), _probs(rng.random(n))
+        got = _run(fn, weak, student, labels, exercise="error_outcomes", what="error_outcomes(200 random rows)")
+        seen = np.concatenate([np.asarray(got[k]).astype(int) for k in OUTCOMES])
+        if len(seen) != n or len(np.unique(seen)) != n:
+            raise AssertionError(f"on {n} random rows the four outcomes hold {len(seen)} positions "
+                                 f"({len(np.unique(seen))} distinct); every row falls in exactly one outcome.")
+        want = _reference_outcomes(weak, student, labels)
+        for k in OUTCOMES:
+            if np.asarray(got[k]).astype(int).tolist() != want[k].tolist():
+                raise AssertionError(f"on {n} random rows {k!r} differs from the expected rows (first expected: "
+                                     f"{want[k][:5].tolist()}, yours: {np.asarray(got[k])[:5].tolist()}); return "
+                                     "sorted row positions, as np.flatnonzero gives them.")
+    passed("error_outcomes", 4 + 3 * (len(OUTCOMES) + 1))
+
+
+# ------------------------------------------------------------------------------------------ exercise 5
+def _reference_pgr_interval(weak, student, ceiling, n_boot: int, seed: int, paired: bool = True):
+    w, s, c = (np.asarray(x, dtype=float) for x in (weak, student, ceiling))
+    rng = np.random.default_rng(seed)
+    n = len(w)
+    idx = [rng.integers(0, n, size=(n_boot, n)) for _ in range(1 if paired else 3)]
+    W, S, C = w[idx[0]].mean(1), s[idx[-1 if paired else 1]].mean(1), c[idx[-1]].mean(1)
+    ok = C - W > 0
+    low, high = np.percentile((S[ok] - W[ok]) / (C[ok] - W[ok]), [2.5, 97.5])
+    return (s.mean() - w.mean()) / (c.mean() - w.mean()), (low, high)
+
+
+def check_pgr_with_interval(fn: Callable) -> None:
+    """``pgr_with_interval(weak, student, ceiling, n_boot, seed)``: PGR of the means and a paired percentile
+    bootstrap interval over seeds, leaving out resamples whose gap is not positive."""
+    # one seed with a tiny gap: its per-seed PGR is huge, so the mean of per-seed PGRs is far from the PGR of means
+    weak, student = [0.60, 0.62, 0.58, 0.61, 0.70], [0.65, 0.66, 0.63, 0.66, 0.709]
+    ceiling = [0.70, 0.72, 0.68, 0.71, 0.71]
+    want, _ = _reference_pgr_interval(weak, student, ceiling, 2000, 0)
+    got = _run(fn, weak, student, ceiling, 2000, 0, exercise="pgr_with_interval",
+               what="pgr_with_interval(weak, student, ceiling, 2000, 0)")
+    if not (isinstance(got, tuple) and len(got) == 2 and len(got[1]) == 2):
+        raise AssertionError("pgr_with_interval should return (pgr, (low, high)).")
+    value, (low, high) = float(got[0]), (float(got[1][0]), float(got[1][1]))
+    if not close(value, want, 1e-9):
+        per_seed = float(np.mean([(s - w) / (c - w) for w, s, c in zip(weak, student, ceiling)]))
+        hint = (" That is the mean of the per-seed PGRs: the last seed's gap is 1 point, so its PGR (0.9) and any "
+                "noise there weigh as much as a seed with a 10-point gap. Take the PGR of the means."
+                if close(value, per_seed, 1e-6) else "")
+        raise AssertionError(f"the PGR was {value:.4f}; expected {want:.4f}, (mean student - mean weak) / "
+                             f"(mean ceiling - mean weak).{hint}")
+    # paired: the three lists move together from seed to seed, so pairing makes the interval much narrower
+    rng = np.random.default_rng(1)
+    level = rng.normal(0, 0.04, 8)  # how easy each seed's split is, shared by the three models
+    weak = 0.60 + level + rng.normal(0, 0.003, 8)
+    student = 0.65 + level + rng.normal(0, 0.003, 8)
+    ceiling = 0.70 + level + rng.normal(0, 0.003, 8)
+    refs = [_reference_pgr_interval(weak, student, ceiling, 4000, s)[1] for s in range(5)]
+    unpaired = _reference_pgr_interval(weak, student, ceiling, 4000, 0, paired=False)[1]
+    got = _run(fn, weak.tolist(), student.tolist(), ceiling.tolist(), 4000, 3, exercise="pgr_with_interval",
+               what="pgr_with_interval(8 seeds that share a level, n_boot=4000)")
+    low, high = float(got[1][0]), float(got[1][1])
+    tol = 3 * max(max(abs(r[0] - refs[0][0]), abs(r[1] - refs[0][1])) for r in refs) + 0.01
+    want_low, want_high = np.mean([r[0] for r in refs]), np.mean([r[1] for r in refs])
+    if abs(low - want_low) > tol or abs(high - want_high) > tol:
+        hint = ""
+        if high - low > 2 * (want_high - want_low):
+            hint = (f" Your interval is wide, like one that resamples each list on its own "
+                    f"([{unpaired[0]:.2f}, {unpaired[1]:.2f}]): resample the *same* seed positions for all three "
+                    "lists, since a seed that is easy for one model is easy for all.")
+        raise AssertionError(f"on 8 seeds whose three accuracies rise and fall together the interval was "
+                             f"[{low:.3f}, {high:.3f}]; expected about [{want_low:.3f}, {want_high:.3f}] "
+                             f"(within {tol:.3f}).{hint}")
+    # resamples with no positive gap have no PGR and are left out
+    weak, student, ceiling = [0.60, 0.60, 0.60, 0.60], [0.61, 0.60, 0.62, 0.59], [0.62, 0.58, 0.64, 0.59]
+    got = _run(fn, weak, student, ceiling, 3000, 0, exercise="pgr_with_interval",
+               what="pgr_with_interval(a gap that is zero or negative in some resamples)")
+    low, high = float(got[1][0]), float(got[1][1])
+    if not (np.isfinite(low) and np.isfinite(high)):
+        raise AssertionError(f"with a gap that is zero or negative in some resamples the interval was [{low}, {high}]; "
+                             "leave those resamples out before taking the percentiles (their PGR is undefined).")
+    refs = [_reference_pgr_interval(weak, student, ceiling, 3000, s)[1] for s in range(5)]
+    lo_range = (min(r[0] for r in refs) - 0.25, max(r[0] for r in refs) + 0.25)
+    hi_range = (min(r[1] for r in refs) - 0.25, max(r[1] for r in refs) + 0.25)
+    if not (lo_range[0] <= low <= lo_range[1] and hi_range[0] <= high <= hi_range[1]):
+        raise AssertionError(f"with a gap that is zero or negative in some resamples the interval was "
+                             f"[{low:.2f}, {high:.2f}]; expected about [{refs[0][0]:.2f}, {refs[0][1]:.2f}]. Keep only "
+                             "the resamples whose gap (mean ceiling - mean weak) is above zero; a negative gap flips "
+                             "the sign of PGR.")
+    passed("pgr_with_interval", 4)
 
 
 record_checks(globals())  # every check_* above records its result for `w2s-edu progress`
