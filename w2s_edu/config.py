@@ -292,7 +292,7 @@ def _check_device(device: str) -> None:
 PRESETS: dict[str, dict] = {
     # The embedded default: chosen by measurement (README, "Choosing the default").
     "default": {},
-    # A first look in about a minute: the default with one seed and 1,000 examples per split.
+    # A first look in a minute or two on 2 cores: the default with one seed and 1,000 examples per split.
     "quick": {"seeds": [0], "n_train_weak": 1000, "n_train_strong": 1000, "n_test": 1000},
     # Where weak-to-strong clearly works (README, "Choosing the default", row R5; chosen on seeds 0-2,
     # reported on 10-14 in w2s_edu.data.measured("showcase")): the pairwise reward-model task, a probe on
