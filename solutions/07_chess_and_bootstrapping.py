@@ -130,8 +130,9 @@ print(position_text(board.fen(), move.uci()))
 #
 # <details><summary>Hint 2: closer</summary>
 #
-# Parse the position with `chess.Board(fen)` and the move with `chess.Move.from_uci(uci)`. An illegal move can never mate: return `False`
-# for it before playing anything. Otherwise play the move on the board and ask the board whether the
+# Let python-chess parse both: a board is built from the FEN string, and a move from its UCI text (the
+# `Move` class has a constructor for that). An illegal move can never mate: return `False` for it
+# before playing anything. Otherwise play the move on the board and ask the board whether the
 # side now to move is checkmated: `Board.is_checkmate` is the method you want (`Board.is_check` is
 # true for a check the king can escape, and `Board.is_game_over` also for stalemate).
 # The worked answer is in [the solution notebook](../solutions/07_chess_and_bootstrapping.ipynb).

@@ -24,7 +24,8 @@ def groups(phases) -> dict:
     return {g["group"]: g for g in speed.summarize(phases.rows, peak_gflops=100.0)}
 
 
-def test_a_reward_preset_is_timed_phase_by_phase_with_its_own_numbers():
+def test_a_reward_preset_is_timed_phase_by_phase_with_its_own_numbers(tmp_path, monkeypatch):
+    monkeypatch.setenv("W2S_EDU_CACHE", str(tmp_path / "cold"))  # cold, as the benchmark runs: every model trains
     cfg = W2SConfig(**TINY, task="reward:categories")
     phases = speed.Phases()
     result, captured = speed.phase_by_phase(cfg, phases)
