@@ -44,7 +44,8 @@ def run_w2s(config: W2SConfig | None = None, progress: Callable[[int, int, str],
 
     ``progress(done, total, what)``, if given, is called before each model trains and once at the end
     (the experiment panel drives its progress bar with it; the tqdm bar runs either way).
-    ``executor`` trains and caches the models (default: this process; see
+    ``executor`` trains and caches the models (default: :func:`w2s_edu.train.executor.default_executor`,
+    side by side in worker processes on a Linux CPU, else in this process; see
     :class:`w2s_edu.train.distributed.AccelerateExecutor` for several)."""
     cfg = (config or W2SConfig()).replace(**overrides) if overrides else (config or W2SConfig())
     if cfg.task.startswith("reward:"):  # pairs of replies: the same steps on reward models
