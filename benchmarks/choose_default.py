@@ -26,6 +26,7 @@ from w2s_edu.experiment.pipeline import run_w2s
 from w2s_edu.experiment.reward import run_reward_w2s
 
 BIG = dict(n_train_weak=3000, n_train_strong=3000, n_test=2000)
+QUICK = dict(n_train_weak=1000, n_train_strong=1000, n_test=1000)
 PAIRS = dict(reward=True, n_train_weak=1000, n_train_strong=1000, n_test=1000)  # sizes count pairs
 CANDIDATES = {  # overrides of W2SConfig's defaults (categories, minilm-l2 probe -> minilm-l6). A-H: the
     # first search (README); I-N: more data per split, a weaker supervisor, a larger learning rate
@@ -56,6 +57,15 @@ CANDIDATES = {  # overrides of W2SConfig's defaults (categories, minilm-l2 probe
     "R3": dict(PAIRS, weak="minilm-l1", train_layers=3),
     "R4": dict(PAIRS, weak="minilm-l1", epochs=1.0),
     "R5": dict(PAIRS, weak="minilm-l1", train_layers=3, lr=1e-4),
+    # Q-: the quick preset (the lessons' base), lighter: fewer trained blocks (the lower ones run once
+    # and cached) or fewer steps. Rule, fixed before measuring: the fastest candidate whose mean ceiling
+    # and mean student accuracy are both within 0.015 of Q0's on development seeds 0-2
+    "Q0": dict(QUICK),  # the quick preset before this search: top 6 blocks, lr 5e-5, 2 epochs
+    "Q1": dict(QUICK, train_layers=3),
+    "Q2": dict(QUICK, train_layers=3, lr=1e-4),
+    "Q3": dict(QUICK, train_layers=3, lr=2e-4),
+    "Q4": dict(QUICK, train_layers=2, lr=2e-4),
+    "Q5": dict(QUICK, epochs=1.0, lr=1e-4),
 }
 
 

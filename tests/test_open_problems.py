@@ -118,8 +118,8 @@ def test_teacher_sweep_runs_the_real_pipeline_on_a_tiny_config(monkeypatch):
 
 def test_lesson_config_sizes():
     smoke, full = op.lesson_config(True), op.lesson_config(False)
-    assert smoke.n_train_strong < 100 and full.seeds == [0, 1] and full.mode == "finetune"
-    assert full.weak_mode == "probe" and full.n_train_strong == W2SConfig().n_train_strong
+    assert smoke.n_train_strong < 100 and full.seeds == [0, 1, 2] and full.mode == "finetune"
+    assert full.weak_mode == "probe" and full == W2SConfig.from_preset("quick", seeds=[0, 1, 2])
 
 
 # ------------------------------------------------------------------------------------ hidden behaviour

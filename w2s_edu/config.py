@@ -292,8 +292,13 @@ def _check_device(device: str) -> None:
 PRESETS: dict[str, dict] = {
     # The embedded default: chosen by measurement (README, "Choosing the default").
     "default": {},
-    # A first look in a minute or two on 2 cores: the default with one seed and 1,000 examples per split.
-    "quick": {"seeds": [0], "n_train_weak": 1000, "n_train_strong": 1000, "n_test": 1000},
+    # A first look in about a minute on 2 cores, and the base of lessons 04 and 05: the default's task and
+    # models with one seed, 1,000 examples per split, and only the student's top 2 blocks trained (the
+    # lower 4 run once and are cached) at lr 2e-4. Chosen on development seeds 0-2 as the fastest
+    # lighter recipe whose ceiling and student stay within 0.015 of the full one's (README, "Choosing
+    # the quick preset"; benchmarks/choose_default.py rows Q0-Q5).
+    "quick": {"seeds": [0], "n_train_weak": 1000, "n_train_strong": 1000, "n_test": 1000, "train_layers": 2,
+              "lr": 2e-4},
     # Where weak-to-strong clearly works (README, "Choosing the default", row R5; chosen on seeds 0-2,
     # reported on 10-14 in w2s_edu.data.measured("showcase")): the pairwise reward-model task, a probe on
     # one layer of MiniLM supervising the top three blocks of MiniLM-L6 (run_w2s runs a reward: task on
