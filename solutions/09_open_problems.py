@@ -37,9 +37,9 @@
 #    imitates its supervisor;
 # 5. design, run and report a weak-to-strong experiment of your own with the package.
 #
-# **Estimated time:** 75 to 90 minutes, plus the runs: in full mode the teacher sweep trains about a
-# dozen MiniLM students (about 13 minutes for the whole lesson on a 2-core CPU, then cached); SMOKE mode
-# takes seconds.
+# **Estimated time:** 75 to 90 minutes, plus the runs: in full mode the teacher sweep trains 15 MiniLM
+# students and 3 ceilings (about 6 minutes for the whole lesson on a 2-core CPU, then cached); SMOKE
+# mode takes seconds.
 #
 # **Prerequisites:** Lessons 00 (the experiment and PGR) and 02 (the synthetic world, soft labels,
 # systematic errors, agreement). Lessons 03 to 08 help but are not required.
@@ -82,16 +82,16 @@ SEEDS = (0,) if SMOKE else (0, 1, 2)
 # copy, but it also leaves a smaller gap to the ceiling, and PGR divides by that gap. Which effect
 # wins is an empirical question, and we can ask it on our ladder.
 #
-# Our ladder: the student is `minilm-l6` (all six layers of MiniLM, finetuned), and the teachers are
-# linear probes on `minilm-l1` ... `minilm-l5`, the first k layers of the same network. The deeper the
-# teacher, the more of the student's own representation it shares. `op.teacher_sweep` calls
+# Our ladder: the student is `minilm-l6` (six layers of MiniLM, its top two blocks finetuned: the
+# `quick` preset), and the teachers are linear probes on `minilm-l1` ... `minilm-l5`, the first k
+# layers of the same network. The deeper the teacher, the more of the student's own representation it
+# shares. `op.teacher_sweep` calls
 # `w2s_edu.experiment.pipeline.run_sweep`, which caches every trained model on disk: the ceiling is trained once
 # per seed and shared by all teachers, and a rerun is instant.
 #
-# In full mode this is the default experiment of Lesson 00 with two seeds (0 and 1) instead of three
-# and five teachers instead of one. The ceiling is shared, so it finetunes 12 MiniLM students where
-# Lesson 00 finetuned 6: expect it to take roughly twice as long as Lesson 00's run the first time,
-# and seconds afterwards. If you ran Lesson 00, the `minilm-l2` runs are already cached.
+# In full mode this is the `quick` preset (1,000 examples per split) with three seeds and five
+# teachers. The ceiling is shared, so it finetunes 18 students and ceilings: a few minutes the first
+# time on a 2-core laptop, and seconds afterwards.
 #
 # **Predict before you run.** The teacher goes from a probe on one layer (`minilm-l1`) to a probe on
 # five (`minilm-l5`); the student and its ceiling stay the same. (1) Will the student's accuracy rise
@@ -184,7 +184,7 @@ print(f"strongest teacher here: {best['teacher']} at {best['weak_acc']:.3f}, "
 #   positive. A slope below 1 means the student's own contribution, its margin over the teacher,
 #   shrinks as the teacher improves: the student's gain column tells you which.
 # * **The gap closes from below.** Probes on the deeper MiniLM rungs come close to what the finetuned
-#   six-layer student reaches on ground truth, and a deep enough probe can match or pass it (the last
+#   student reaches on ground truth, and a deep enough probe can match or pass it (the last
 #   line of the printout says how far the strongest teacher is from the ceiling). Once the teacher is
 #   within a few points of the ceiling, PGR divides a small difference by another small difference:
 #   its interval becomes wide, and where the ceiling is not above the teacher it is undefined. That is
