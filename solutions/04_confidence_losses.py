@@ -35,7 +35,7 @@
 # 4. compare losses honestly: several seeds, the spread, and a setting where the method should help
 #    against one where it should not.
 #
-# **Estimated time:** 85 to 100 minutes of reading and exercises (5 exercises), plus about 17 minutes of training on
+# **Estimated time:** 85 to 100 minutes of reading and exercises (5 exercises), plus 5 to 7 minutes of training on
 # a 2-core CPU from an empty cache (set one seed to cut it by two thirds).
 #
 # **Prerequisites:** Lesson 03 (soft-label cross-entropy, the experiment on MiniLM); `torch.quantile`
@@ -67,7 +67,7 @@ from w2s_edu.checks import lesson04 as checks
 from w2s_edu.data import measured
 from w2s_edu.experiment.metrics import paired_difference, summarize
 
-# Full mode: 1,000 examples per split, 3 seeds, the top 6 layers of MiniLM-L6 finetuned for 2 epochs.
+# Full mode (the quick preset, 3 seeds): 1,000 examples per split, MiniLM-L6's top 2 blocks finetuned for 2 epochs.
 BASE = W2SConfig.from_preset("smoke" if SMOKE else "quick", seeds=[0] if SMOKE else [0, 1, 2], show_progress=True)
 COEFS = (0.25, 0.75) if SMOKE else (0.1, 0.25, 0.5, 0.75)
 
@@ -348,7 +348,7 @@ checks.check_product_loss(product_loss)
 #   then undefined (the table says so), and the accuracies themselves are what to compare.
 #
 # The ceiling does not depend on the supervisor, so the pipeline trains it once per seed and reuses
-# it (its cache). This section and the next are the long part of the lesson: 27 finetuned students
+# it (its cache). This section and the next are the long part of the lesson: 30 finetuned students
 # and ceilings. In a hurry, set `BASE = BASE.replace(seeds=[0])` first.
 #
 # **Predict before you run.** With the one-layer teacher, will your confidence loss beat `xent` by
@@ -397,9 +397,9 @@ for name, result in runs.items():
 #   paired intervals straddle 0.
 # * **Four-layer teacher.** At these sizes (1,000 examples per split) there is no gap to recover: the
 #   teacher's frozen probe is *above* the finetuned ceiling, so PGR is undefined (the notes say so) and
-#   the accuracies are what to compare. Every student lands below its supervisor, and the confidence
-#   and product losses land lower still, by a few points, with paired intervals that exclude 0: they
-#   hurt.
+#   the accuracies are what to compare. Every student lands below its supervisor, about at its
+#   ceiling, and again neither loss is distinguishable from cross-entropy: the paired intervals
+#   straddle 0.
 #
 # The student's accuracy depends on the seed by a few points, so a difference of one point is within
 # the noise of three seeds; that is why the comparison is paired. Section 6 reads a larger
@@ -411,9 +411,10 @@ for name, result in runs.items():
 # knows more than its supervisor. A MiniLM student taught by a one-layer supervisor barely learns the
 # task at all (its cross-entropy PGR is near 0), so its hardened predictions are mostly its own noise,
 # and the loss trains it on that noise. With the four-layer supervisor the labels are better than
-# what the student learns on its own at this size, so anything that pulls the student away from them
-# costs accuracy. The product loss departs from the labels only where the teacher is unsure, yet here
-# it fares about as the confidence loss does (compare its rows; the measurement below does not
+# what the student learns on its own at this size, so the student's confident predictions have
+# nothing to correct: pulling it away from the labels cannot gain, and here it neither gains nor
+# costs more than the seeds' noise. The product loss departs from the labels only where the teacher
+# is unsure, and it too stays within the noise (compare its rows; the measurement below does not
 # include it).
 #
 # </details>
@@ -510,8 +511,9 @@ fig.tight_layout()
 #   the gap with cross-entropy, and what is left to correct is small;
 # * a larger coefficient gives the student's own early opinions more weight. With a few hundred
 #   steps, a small student's hardened predictions are still poor when the weight reaches 0.75, and
-#   training on them pulls it away from labels that were mostly right (your coefficient curve above
-#   shows the same direction on your runs). The paper used 0.75 with far larger, more confident students.
+#   training on them pulls it away from labels that were mostly right (the coefficient curve above,
+#   three seeds at 1,000 examples, cannot settle this: its intervals overlap at every coefficient). The
+#   paper used 0.75 with far larger, more confident students.
 #
 # Two more lessons from the same table. The *small* gap shows the clearest weak-to-strong effect:
 # a student can outgrow a good supervisor far more easily than a poor one. And differences of one
