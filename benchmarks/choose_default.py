@@ -66,6 +66,8 @@ CANDIDATES = {  # overrides of W2SConfig's defaults (categories, minilm-l2 probe
     "Q3": dict(QUICK, train_layers=3, lr=2e-4),
     "Q4": dict(QUICK, train_layers=2, lr=2e-4),
     "Q5": dict(QUICK, epochs=1.0, lr=1e-4),
+    # the default's sizes with quick's lighter recipe, measured for the main job's time budget
+    "A2": dict(train_layers=2, lr=2e-4),
 }
 
 
