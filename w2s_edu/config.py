@@ -292,7 +292,7 @@ def _check_device(device: str) -> None:
 PRESETS: dict[str, dict] = {
     # The embedded default: chosen by measurement (README, "Choosing the default").
     "default": {},
-    # A first look in about a minute on 2 cores, and the base of lessons 04 and 05: the default's task and
+    # A first look in under a minute on 2 cores, and the base of lessons 04, 05 and 09: the default's task and
     # models with one seed, 1,000 examples per split, and only the student's top 2 blocks trained (the
     # lower 4 run once and are cached) at lr 2e-4. Chosen on development seeds 0-2 as the fastest
     # lighter recipe whose ceiling and student stay within 0.015 of the full one's (README, "Choosing

@@ -83,7 +83,7 @@ def parse_set(items: list[str]) -> dict:
 def add_experiment_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--preset", default="default", choices=sorted(PRESETS), help="starting config")
     p.add_argument("--quick", action="store_true", help="the 'quick' preset: one seed, 1,000 examples per split "
-                                                           "(a minute or two)")
+                                                           "(under a minute)")
     p.add_argument("--task", help="task name (see `w2s-edu tasks`) or hf:<dataset id or folder>")
     p.add_argument("--loss", help="comma-separated losses: " + ", ".join(LOSSES) + " (options: w2s-edu losses)")
     p.add_argument("--seeds", type=int, help="number of seeds (0..N-1)")

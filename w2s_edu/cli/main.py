@@ -2,7 +2,7 @@
 
     w2s-edu run                      # the embedded offline default, W2SConfig() (about 5 minutes on 2 cores)
     w2s-edu run --preset showcase    # where weak-to-strong clearly works: reward pairs (about 6 minutes)
-    w2s-edu run --quick              # a first look in a minute or two
+    w2s-edu run --quick              # a first look in under a minute
     w2s-edu run --task capitals --weak minilm-l2 --strong minilm-l6 --loss xent,logconf --seeds 3
     w2s-edu run --set lr=1e-4 --set epochs=3   # any W2SConfig field
     w2s-edu sweep --weak minilm-l1,minilm-l2 --strong minilm-l4,minilm-l6
