@@ -43,6 +43,9 @@ def main() -> None:
     p.add_argument("--train-layers", type=int, default=6)
     p.add_argument("--steps", type=int, default=60)
     args = p.parse_args()
+    if args.steps <= len(LENGTHS):
+        p.error(f"--steps must be more than {len(LENGTHS)}: the first {len(LENGTHS)} steps see every padded length "
+                "once (compiling), the time per step is measured on the rest")
     torch.set_num_threads(args.threads)
     backbone, _ = load_backbone(resolve_model("minilm-l6"))
     g = torch.Generator().manual_seed(0)
